@@ -1,0 +1,1 @@
+"""Back-pain guidance API."""

@@ -1,0 +1,1 @@
+"""The back-pain guidance content: models, schemas, service, snapshot and routes."""

@@ -1,0 +1,75 @@
+"""Answers list and detail GETs straight from the snapshot, without the framework's per-request work."""
+
+from urllib.parse import parse_qsl
+
+from starlette.types import Scope
+
+from app.content.models import SLUG_MAX_LENGTH, SLUG_RE
+from app.content.snapshot import (
+    COLLECTIONS,
+    DEFAULT_LIMIT,
+    FILTERS,
+    MAX_LIMIT,
+    ListQuery,
+    SnapshotStore,
+)
+from app.core.edge import FastResponder
+from app.core.errors import AppError
+from app.core.http import Representation
+
+
+def _strict_query(collection: str, query_string: bytes) -> ListQuery | None:
+    """Parse list parameters in their plain form only; None sends the request to the framework."""
+    allowed = FILTERS[collection]
+    seen: dict[str, str] = {}
+    try:
+        pairs = parse_qsl(query_string.decode("ascii"), keep_blank_values=True, strict_parsing=True)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    for name, value in pairs:
+        if name in seen:
+            return None
+        if name in allowed or name in ("limit", "cursor"):
+            seen[name] = value
+    limit = seen.pop("limit", None)
+    if limit is not None and not (limit.isdigit() and limit[0] != "0" and int(limit) <= MAX_LIMIT):
+        return None
+    cursor = seen.pop("cursor", None)
+    for name, value in seen.items():
+        values = allowed[name]
+        valid = value in values if values is not None else len(value) <= SLUG_MAX_LENGTH and SLUG_RE.fullmatch(value)
+        if not valid:
+            return None
+    return ListQuery(
+        limit=int(limit) if limit else DEFAULT_LIMIT,
+        cursor=cursor,
+        filters=tuple(sorted(seen.items())),
+    )
+
+
+def snapshot_responder(store: SnapshotStore) -> FastResponder:
+    """A fast responder over the store's current snapshot."""
+
+    def respond(scope: Scope) -> Representation | None:
+        snapshot = store.current
+        path: str = scope["path"]
+        if snapshot is None or not path.startswith("/v1/"):
+            return None
+        found = snapshot.details.get(path)
+        if found is not None:
+            return found
+        query_string: bytes = scope["query_string"]
+        if not query_string:
+            return snapshot.first_pages.get(path[4:])
+        collection = path[4:]
+        if collection not in COLLECTIONS:
+            return None
+        query = _strict_query(collection, query_string)
+        if query is None:
+            return None
+        try:
+            return snapshot.page(collection, query)
+        except AppError:
+            return None
+
+    return respond

@@ -1,0 +1,87 @@
+"""Database tables for the guidance content."""
+
+import re
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+SLUG_MAX_LENGTH = 100
+SLUG_RE = re.compile(SLUG_PATTERN)
+
+
+class ItemType(StrEnum):
+    condition = "condition"
+    cause = "cause"
+    symptom = "symptom"
+    treatment = "treatment"
+    source = "source"
+
+
+class CauseCategory(StrEnum):
+    injury = "injury"
+    activity = "activity"
+    risk_factor = "risk_factor"
+    underlying_condition = "underlying_condition"
+
+
+class TreatmentCategory(StrEnum):
+    self_care = "self_care"
+    medication = "medication"
+    professional_care = "professional_care"
+
+
+class Urgency(StrEnum):
+    emergency = "emergency"
+    urgent = "urgent"
+
+
+class Item(SQLModel, table=True):
+    """One piece of content of any type; the columns a type does not use stay null."""
+
+    __tablename__ = "item"
+    __table_args__ = (UniqueConstraint("type", "slug", name="uq_item_type_slug"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    type: str = Field(max_length=16, index=True)
+    slug: str = Field(max_length=SLUG_MAX_LENGTH)
+    name: str = Field(max_length=200)
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    citations: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    category: str | None = Field(default=None, max_length=32)
+    red_flag: bool | None = None
+    urgency: str | None = Field(default=None, max_length=16)
+    action: str | None = Field(default=None, sa_column=Column(Text))
+    when_to_use: str | None = Field(default=None, sa_column=Column(Text))
+    cautions: str | None = Field(default=None, sa_column=Column(Text))
+    title: str | None = Field(default=None, max_length=300)
+    publisher: str | None = Field(default=None, max_length=200)
+    url: str | None = Field(default=None, max_length=500)
+    last_reviewed: date | None = None
+    next_review_due: date | None = None
+    updated_at: datetime
+    revision: int = 1
+
+
+class ItemLink(SQLModel, table=True):
+    """A condition's link to one of its causes, symptoms or treatments."""
+
+    __tablename__ = "item_link"
+
+    condition_id: uuid.UUID = Field(foreign_key="item.id", primary_key=True, ondelete="CASCADE")
+    item_id: uuid.UUID = Field(foreign_key="item.id", primary_key=True, ondelete="CASCADE")
+
+
+class ContentVersion(SQLModel, table=True):
+    """A single row whose number grows with every change to published content."""
+
+    __tablename__ = "content_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0

@@ -1,0 +1,136 @@
+"""The documented read API for content; the snapshot answers, these routes are the contract."""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel
+
+from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN, CauseCategory, TreatmentCategory
+from app.content.schemas import (
+    CausePublic,
+    ConditionPublic,
+    Page,
+    SourcePublic,
+    SymptomPublic,
+    TreatmentPublic,
+)
+from app.content.snapshot import CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT, ListQuery, Snapshot
+from app.core.errors import ServiceUnavailable, problem_responses
+from app.core.http import PreparedResponse, represent
+
+router = APIRouter(prefix="/v1", tags=["content"])
+
+Filters = tuple[tuple[str, str], ...]
+SlugPath = Annotated[
+    str,
+    Path(description="The item's slug.", pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH, examples=["back-spasms"]),
+]
+ConditionFilter = Annotated[
+    str | None,
+    Query(description="Only items linked to this condition slug.", pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH),
+]
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page, 1 to 100.")]
+CursorQuery = Annotated[
+    str | None,
+    Query(
+        description="Opaque position from a previous page's `next_cursor`.",
+        pattern=CURSOR_PATTERN,
+    ),
+]
+
+
+def current_snapshot(request: Request) -> Snapshot:
+    """The published content in memory; 503 until it has been loaded once."""
+    snapshot: Snapshot | None = request.app.state.snapshots.current
+    if snapshot is None:
+        raise ServiceUnavailable("The content is not loaded yet; try again shortly.")
+    return snapshot
+
+
+SnapshotDep = Annotated[Snapshot, Depends(current_snapshot)]
+
+_CACHE_HEADERS = {
+    "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "How long shared caches may keep it.", "schema": {"type": "string"}},
+}
+_NOT_MODIFIED = {304: {"description": "Not Modified: the `If-None-Match` ETag is current.", "headers": _CACHE_HEADERS}}
+_LINK = {"Link": {"description": 'The next page, as `<url>; rel="next"`.', "schema": {"type": "string"}}}
+
+
+def no_filters() -> Filters:
+    """Collections without filters."""
+    return ()
+
+
+def cause_filters(
+    condition: ConditionFilter = None,
+    category: Annotated[CauseCategory | None, Query(description="Only causes of this category.")] = None,
+) -> Filters:
+    """Filters of the causes list."""
+    return _present(condition=condition, category=category)
+
+
+def symptom_filters(
+    condition: ConditionFilter = None,
+    red_flag: Annotated[bool | None, Query(description="Only red flags (true) or only others (false).")] = None,
+) -> Filters:
+    """Filters of the symptoms list."""
+    flag = None if red_flag is None else ("true" if red_flag else "false")
+    return _present(condition=condition, red_flag=flag)
+
+
+def treatment_filters(
+    condition: ConditionFilter = None,
+    category: Annotated[TreatmentCategory | None, Query(description="Only treatments of this category.")] = None,
+) -> Filters:
+    """Filters of the treatments list."""
+    return _present(condition=condition, category=category)
+
+
+def _present(**values: str | None) -> Filters:
+    return tuple(sorted((name, str(value)) for name, value in values.items() if value is not None))
+
+
+def _add_collection(
+    collection: str, noun: str, model: type[BaseModel], filters: Callable[..., Filters]
+) -> None:
+    @router.get(
+        f"/{collection}",
+        name=f"list_{collection}",
+        summary=f"List {collection}",
+        description=f"Published {collection}, ordered by slug, one page at a time.",
+        response_model=Page[model],  # type: ignore[valid-type]
+        responses={200: {"headers": {**_CACHE_HEADERS, **_LINK}}, **_NOT_MODIFIED, **problem_responses(400, 422, 503)},
+    )
+    def list_items(
+        request: Request,
+        snapshot: SnapshotDep,
+        chosen: Annotated[Filters, Depends(filters)],
+        limit: LimitQuery = DEFAULT_LIMIT,
+        cursor: CursorQuery = None,
+    ) -> PreparedResponse:
+        query = ListQuery(limit=limit, cursor=cursor, filters=chosen)
+        return represent(snapshot.page(collection, query), request.headers.raw)
+
+    @router.get(
+        f"/{collection}/{{slug}}",
+        name=f"get_{noun}",
+        summary=f"Get one {noun}",
+        description=f"The published {noun} with this slug.",
+        response_model=model,
+        responses={200: {"headers": _CACHE_HEADERS}, **_NOT_MODIFIED, **problem_responses(404, 422, 503)},
+    )
+    def get_item(request: Request, snapshot: SnapshotDep, slug: SlugPath) -> PreparedResponse:
+        return represent(snapshot.detail(collection, slug), request.headers.raw)
+
+
+_ROUTES: list[tuple[str, str, type[BaseModel], Callable[..., Any]]] = [
+    ("conditions", "condition", ConditionPublic, no_filters),
+    ("causes", "cause", CausePublic, cause_filters),
+    ("symptoms", "symptom", SymptomPublic, symptom_filters),
+    ("treatments", "treatment", TreatmentPublic, treatment_filters),
+    ("sources", "source", SourcePublic, no_filters),
+]
+for _collection, _noun, _model, _filters in _ROUTES:
+    _add_collection(_collection, _noun, _model, _filters)

@@ -1,0 +1,159 @@
+"""Reads published content from the database into its public representations."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+from sqlmodel import Session, select
+
+from app.content.models import (
+    CauseCategory,
+    ContentVersion,
+    Item,
+    ItemLink,
+    ItemType,
+    TreatmentCategory,
+    Urgency,
+)
+from app.content.schemas import (
+    CausePublic,
+    Citation,
+    CitedFor,
+    ConditionPublic,
+    ItemSummary,
+    SourcePublic,
+    SymptomPublic,
+    TreatmentPublic,
+)
+
+_CATEGORY_ORDER = {
+    **{category.value: rank for rank, category in enumerate(CauseCategory)},
+    **{category.value: rank for rank, category in enumerate(TreatmentCategory)},
+}
+_URGENCY_ORDER = {urgency.value: rank for rank, urgency in enumerate(Urgency)}
+
+
+@dataclass(frozen=True)
+class PublishedContent:
+    """Every published row and its relations; public models are built one at a time."""
+
+    version: int
+    rows: list[Item]
+    linked: dict[uuid.UUID, list[Item]]
+    conditions_of: dict[uuid.UUID, list[str]]
+    cited_for: dict[str, list[CitedFor]]
+
+    def models(self, kind: ItemType) -> Iterator[BaseModel]:
+        """The public models of one type, ordered by slug, built lazily to keep memory flat."""
+        for row in self.rows:
+            if row.type != kind:
+                continue
+            if kind == ItemType.condition:
+                yield _condition(row, self.linked[row.id])
+            elif kind == ItemType.source:
+                yield _source(row, self.cited_for[row.slug])
+            else:
+                yield _linked(row, self.conditions_of[row.id])
+
+
+def content_version(*, session: Session) -> int:
+    """The number that changes whenever published content changes."""
+    row = session.get(ContentVersion, 1)
+    return row.version if row else 0
+
+
+def _summary(item: Item) -> ItemSummary:
+    return ItemSummary(slug=item.slug, name=item.name, summary=item.summary)
+
+
+def _common(item: Item) -> dict[str, object]:
+    return {
+        "slug": item.slug,
+        "name": item.name,
+        "summary": item.summary,
+        "body": item.body,
+        "sources": [Citation.model_validate(c) for c in item.citations],
+        "last_reviewed": item.last_reviewed,
+        "next_review_due": item.next_review_due,
+        "updated_at": item.updated_at,
+        "revision": item.revision,
+    }
+
+
+def _condition(item: Item, linked: list[Item]) -> ConditionPublic:
+    def by_category(i: Item) -> tuple[int, str]:
+        return (_CATEGORY_ORDER.get(i.category or "", 0), i.name)
+
+    def by_urgency(i: Item) -> tuple[int, str]:
+        return (_URGENCY_ORDER.get(i.urgency or "", 0), i.name)
+
+    of_type = defaultdict(list)
+    for i in linked:
+        of_type[i.type].append(i)
+    symptoms = of_type[ItemType.symptom]
+    return ConditionPublic(
+        type="condition",
+        **_common(item),  # type: ignore[arg-type]
+        causes=[_summary(i) for i in sorted(of_type[ItemType.cause], key=by_category)],
+        symptoms=[_summary(i) for i in sorted(symptoms, key=lambda i: i.name) if not i.red_flag],
+        treatments=[_summary(i) for i in sorted(of_type[ItemType.treatment], key=by_category)],
+        red_flags=[_summary(i) for i in sorted(symptoms, key=by_urgency) if i.red_flag],
+    )
+
+
+def _linked(item: Item, conditions: list[str]) -> BaseModel:
+    fields = {**_common(item), "conditions": sorted(conditions)}
+    if item.type == ItemType.cause:
+        return CausePublic(type="cause", category=item.category, **fields)  # type: ignore[arg-type]
+    if item.type == ItemType.symptom:
+        return SymptomPublic(
+            type="symptom",
+            red_flag=bool(item.red_flag),
+            urgency=item.urgency,
+            action=item.action,
+            **fields,  # type: ignore[arg-type]
+        )
+    return TreatmentPublic(
+        type="treatment",
+        category=item.category,  # type: ignore[arg-type]
+        when_to_use=item.when_to_use or "",
+        cautions=item.cautions or "",
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def _source(item: Item, cited_for: list[CitedFor]) -> SourcePublic:
+    return SourcePublic(
+        type="source",
+        slug=item.slug,
+        name=item.name,
+        title=item.title or item.name,
+        publisher=item.publisher or "",
+        url=item.url,
+        summary=item.summary,
+        cited_for=sorted(cited_for, key=lambda c: (c.type, c.slug, c.locator)),
+        updated_at=item.updated_at,
+        revision=item.revision,
+    )
+
+
+def published_content(*, session: Session) -> PublishedContent:
+    """Load every published item and its relations, in three queries."""
+    version = content_version(session=session)
+    rows = session.exec(select(Item).order_by(Item.slug)).all()
+    links = session.exec(select(ItemLink)).all()
+    by_id: dict[uuid.UUID, Item] = {row.id: row for row in rows}
+    linked: dict[uuid.UUID, list[Item]] = defaultdict(list)
+    conditions_of: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for link in links:
+        linked[link.condition_id].append(by_id[link.item_id])
+        conditions_of[link.item_id].append(by_id[link.condition_id].slug)
+    cited_for: dict[str, list[CitedFor]] = defaultdict(list)
+    for row in rows:
+        for citation in row.citations:
+            cited_for[citation["source"]].append(
+                CitedFor(type=row.type, slug=row.slug, locator=citation["locator"])
+            )
+    return PublishedContent(version, list(rows), linked, conditions_of, cited_for)

@@ -1,0 +1,194 @@
+"""Published content kept in memory, already serialised, and the store that refreshes it."""
+
+import base64
+import binascii
+import bisect
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from threading import Lock
+from urllib.parse import urlencode
+
+import orjson
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.content.models import SLUG_RE, CauseCategory, ItemType, TreatmentCategory
+from app.content.service import PublishedContent, content_version, published_content
+from app.core.errors import BadRequest, NotFound
+from app.core.http import Representation
+
+logger = logging.getLogger("app.snapshot")
+
+COLLECTIONS: dict[str, ItemType] = {
+    "conditions": ItemType.condition,
+    "causes": ItemType.cause,
+    "symptoms": ItemType.symptom,
+    "treatments": ItemType.treatment,
+    "sources": ItemType.source,
+}
+# The list filters each collection takes, with their allowed values (None: any slug).
+FILTERS: dict[str, dict[str, frozenset[str] | None]] = {
+    "conditions": {},
+    "causes": {"condition": None, "category": frozenset(CauseCategory)},
+    "symptoms": {"condition": None, "red_flag": frozenset({"true", "false"})},
+    "treatments": {"condition": None, "category": frozenset(TreatmentCategory)},
+    "sources": {},
+}
+DEFAULT_LIMIT = 20
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
+CURSOR_RE = re.compile(CURSOR_PATTERN)
+_CURSOR_PREFIX = "after:"
+MAX_LIMIT = 100
+# Pages are memoised per query until this many bytes are kept, then the memo starts over.
+_PAGE_CACHE_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """A validated list request: page size, position and filters."""
+
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+    filters: tuple[tuple[str, str], ...] = ()
+
+
+_FIRST_PAGE = ListQuery()
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    slug: str
+    json: bytes
+    facets: Mapping[str, frozenset[str]]
+
+
+def encode_cursor(slug: str) -> str:
+    """An opaque cursor pointing just after the given slug."""
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{slug}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    """The slug a cursor points after; BadRequest when it is not one of ours."""
+    problem = BadRequest("The cursor is not valid; start again without one.")
+    if not CURSOR_RE.fullmatch(cursor):
+        raise problem
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, ValueError):
+        raise problem from None
+    slug = text.removeprefix(_CURSOR_PREFIX)
+    if slug == text or not SLUG_RE.fullmatch(slug):
+        raise problem
+    return slug
+
+
+def _facets(item: dict[str, object]) -> dict[str, frozenset[str]]:
+    facets = {"condition": frozenset(str(slug) for slug in item.get("conditions", []))}  # type: ignore[attr-defined]
+    if "category" in item:
+        facets["category"] = frozenset({str(item["category"])})
+    if "red_flag" in item:
+        facets["red_flag"] = frozenset({"true" if item["red_flag"] else "false"})
+    return facets
+
+
+@dataclass
+class Snapshot:
+    """Everything a worker serves for one content version."""
+
+    version: int
+    details: dict[str, Representation]
+    listings: dict[str, list[_Listed]]
+    first_pages: dict[str, Representation] = field(init=False)
+    _pages: dict[tuple[str, ListQuery], Representation] = field(default_factory=dict)
+    _page_bytes: int = 0
+    _lock: Lock = field(default_factory=Lock)
+
+    @classmethod
+    def build(cls, content: PublishedContent) -> "Snapshot":
+        """Serialise every published item once, as details and list entries."""
+        details: dict[str, Representation] = {}
+        listings: dict[str, list[_Listed]] = {}
+        for collection, kind in COLLECTIONS.items():
+            listings[collection] = []
+            for model in content.models(kind):
+                item = model.model_dump(mode="json")
+                # orjson's output keeps a 4 KiB buffer; a copy holds only the bytes.
+                body = bytes(memoryview(orjson.dumps(item)))
+                details[f"/v1/{collection}/{item['slug']}"] = Representation.build(body)
+                listings[collection].append(_Listed(str(item["slug"]), body, _facets(item)))
+        return cls(content.version, details, listings)
+
+    def detail(self, collection: str, slug: str) -> Representation:
+        """The prepared detail of one item; NotFound when nothing has that slug."""
+        found = self.details.get(f"/v1/{collection}/{slug}")
+        if found is None:
+            raise NotFound(f"No {COLLECTIONS[collection].value} has the slug '{slug}'.")
+        return found
+
+    def __post_init__(self) -> None:
+        # The list as requested without parameters is the most common list request.
+        self.first_pages = {collection: self.page(collection, _FIRST_PAGE) for collection in COLLECTIONS}
+
+    def page(self, collection: str, query: ListQuery) -> Representation:
+        """One prepared page of a list, memoised per query for this version."""
+        key = (collection, query)
+        found = self._pages.get(key)
+        if found is None:
+            found = self._build_page(collection, query)
+            size = len(found.identity.body)
+            with self._lock:
+                if self._page_bytes + size > _PAGE_CACHE_BYTES:
+                    self._pages.clear()
+                    self._page_bytes = 0
+                self._pages[key] = found
+                self._page_bytes += size
+        return found
+
+    def _build_page(self, collection: str, query: ListQuery) -> Representation:
+        listed = self.listings[collection]
+        if query.filters:
+            listed = [
+                entry
+                for entry in listed
+                if all(value in entry.facets.get(name, ()) for name, value in query.filters)
+            ]
+        start = 0
+        if query.cursor is not None:
+            after = decode_cursor(query.cursor)
+            start = bisect.bisect_right([entry.slug for entry in listed], after)
+        chosen = listed[start : start + query.limit]
+        more = start + query.limit < len(listed)
+        next_cursor = encode_cursor(chosen[-1].slug) if more and chosen else None
+        body = b'{"data":[' + b",".join(entry.json for entry in chosen) + b'],"next_cursor":'
+        body += orjson.dumps(next_cursor) + b"}"
+        extra: list[tuple[bytes, bytes]] = []
+        if next_cursor is not None:
+            params = [*query.filters, ("limit", str(query.limit)), ("cursor", next_cursor)]
+            extra.append((b"link", f'</v1/{collection}?{urlencode(params)}>; rel="next"'.encode()))
+        return Representation.build(body, extra_headers=extra)
+
+
+class SnapshotStore:
+    """Holds the current snapshot and rebuilds it when the content version changes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.current: Snapshot | None = None
+
+    def refresh(self) -> bool:
+        """Rebuild when the database has a newer version; True when it rebuilt."""
+        with Session(self.engine) as session:
+            if self.current is not None and content_version(session=session) == self.current.version:
+                return False
+            self.current = Snapshot.build(published_content(session=session))
+        logger.info("content snapshot built for version %s", self.current.version)
+        return True
+
+    def try_refresh(self) -> None:
+        """Refresh, but keep serving the snapshot we have when the database is unreachable."""
+        try:
+            self.refresh()
+        except Exception:
+            logger.warning("content refresh failed; serving the snapshot in memory", exc_info=True)

@@ -1,0 +1,146 @@
+"""Domain errors and the one place that turns every error into RFC 9457 problem+json."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger("app.errors")
+
+
+class ValidationItem(BaseModel):
+    """One reason a request was rejected."""
+
+    loc: list[str | int] = Field(
+        description="Where the bad value is: the part of the request, then the field.",
+        examples=[["query", "limit"]],
+    )
+    msg: str = Field(description="What is wrong with it.", examples=["Input should be less than or equal to 100"])
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail, sent for every 4xx and 5xx response."""
+
+    type: str = Field(description="A URI naming the kind of problem.", examples=["urn:backpain:problem:not-found"])
+    title: str = Field(description="A short summary of the kind of problem.", examples=["Not Found"])
+    status: int = Field(description="The HTTP status code.", examples=[404])
+    detail: str = Field(description="What went wrong with this request.", examples=["No condition has the slug 'foo'."])
+    errors: list[ValidationItem] | None = Field(
+        default=None, description="Validation problems only: each rejected value."
+    )
+
+
+class AppError(Exception):
+    """Base of the domain errors; each subclass fixes a status and a problem type."""
+
+    status: int = 500
+    code: str = "internal-error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class BadRequest(AppError):
+    status = 400
+    code = "bad-request"
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not-found"
+
+
+class ServiceUnavailable(AppError):
+    status = 503
+    code = "service-unavailable"
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Build a problem+json response; the only constructor of error bodies."""
+    body: dict[str, Any] = {
+        "type": f"urn:backpain:problem:{code}" if code else "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return Response(
+        orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+async def _app_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    return problem_response(exc.status, exc.detail, code=exc.code)
+
+
+async def _http_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 404:
+        detail = "There is nothing at this path."
+    elif exc.status_code == 405:
+        detail = "This path does not accept that method; see the Allow header."
+    return problem_response(exc.status_code, detail, headers=exc.headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    # Only where and what: the rejected input itself is never echoed back.
+    errors = [
+        {"loc": [str(part) if not isinstance(part, int) else part for part in err["loc"]], "msg": err["msg"]}
+        for err in exc.errors()
+    ]
+    return problem_response(
+        422, "The request has invalid values; see errors.", code="validation-error", errors=errors
+    )
+
+
+async def _unexpected_error(_: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error", exc_info=exc)
+    return problem_response(500, "Something went wrong on our side.", code="internal-error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the one handler per error family."""
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+_DESCRIPTIONS = {
+    400: "The request is malformed, for example an unreadable cursor.",
+    404: "Nothing has that slug.",
+    422: "A parameter has an invalid value; `errors` says which.",
+    500: "An unexpected error on the server.",
+    503: "The service cannot answer right now.",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problem responses a route can send."""
+    return {
+        status: {
+            "model": Problem,
+            "description": _DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,1 @@
+"""Seed data and its loader."""

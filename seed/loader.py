@@ -1,0 +1,148 @@
+"""Loads the seed content into the database: idempotent, with deterministic ids."""
+
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.content.models import (
+    SLUG_PATTERN,
+    CauseCategory,
+    ContentVersion,
+    Item,
+    ItemLink,
+    ItemType,
+    TreatmentCategory,
+    Urgency,
+)
+
+SEED_FILE = Path(__file__).with_name("content.yaml")
+SEED_NAMESPACE = uuid.UUID("6f0c1d52-3b7e-4a4b-9a52-0c3e8f1b7d10")
+
+
+def item_id(kind: str, slug: str) -> uuid.UUID:
+    """The same id for the same item in every database."""
+    return uuid.uuid5(SEED_NAMESPACE, f"{kind}:{slug}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SeedCitation(_Strict):
+    source: str = Field(pattern=SLUG_PATTERN)
+    locator: str = Field(min_length=1)
+
+
+class SeedItem(_Strict):
+    slug: str = Field(pattern=SLUG_PATTERN, max_length=100)
+    name: str = Field(min_length=1, max_length=200)
+    summary: str = Field(min_length=1)
+    body: str = ""
+    sources: list[SeedCitation] = []
+    conditions: list[str] | None = None
+    category: CauseCategory | TreatmentCategory | None = None
+    red_flag: bool | None = None
+    urgency: Urgency | None = None
+    action: str | None = None
+    when_to_use: str | None = None
+    cautions: str | None = None
+    title: str | None = None
+    publisher: str | None = None
+    url: str | None = None
+
+
+class SeedReview(_Strict):
+    last_reviewed: date
+    next_review_due: date
+
+
+class SeedFile(_Strict):
+    review: SeedReview
+    default_conditions: list[str]
+    sources: list[SeedItem]
+    conditions: list[SeedItem]
+    causes: list[SeedItem]
+    symptoms: list[SeedItem]
+    treatments: list[SeedItem]
+
+    def by_type(self) -> dict[ItemType, list[SeedItem]]:
+        return {
+            ItemType.source: self.sources,
+            ItemType.condition: self.conditions,
+            ItemType.cause: self.causes,
+            ItemType.symptom: self.symptoms,
+            ItemType.treatment: self.treatments,
+        }
+
+
+def read_seed(path: Path = SEED_FILE) -> SeedFile:
+    """Parse and check the seed file: every citation and condition link must resolve."""
+    seed = SeedFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    sources = {s.slug for s in seed.sources}
+    conditions = {c.slug for c in seed.conditions}
+    for items in seed.by_type().values():
+        for item in items:
+            missing = {c.source for c in item.sources} - sources
+            missing |= set(item.conditions or []) - conditions
+            if missing:
+                raise ValueError(f"seed item {item.slug!r} refers to unknown {sorted(missing)}")
+    return seed
+
+
+def _row(kind: ItemType, item: SeedItem, review: SeedReview, now: datetime) -> Item:
+    fields: dict[str, Any] = item.model_dump(exclude={"sources", "conditions"})
+    dated = kind != ItemType.source
+    return Item(
+        id=item_id(kind, item.slug),
+        type=kind.value,
+        citations=[c.model_dump() for c in item.sources],
+        last_reviewed=review.last_reviewed if dated else None,
+        next_review_due=review.next_review_due if dated else None,
+        updated_at=now,
+        revision=1,
+        **fields,
+    )
+
+
+def load_seed(*, session: Session, path: Path = SEED_FILE) -> int:
+    """Insert the seed items the database lacks; returns how many it inserted.
+
+    Items already present are left as they are, so running it again changes nothing and
+    never overwrites an editor's work.
+    """
+    seed = read_seed(path)
+    present = set(session.exec(select(Item.id)).all())
+    now = datetime.now(UTC)
+    added: list[tuple[ItemType, SeedItem]] = []
+    for kind, items in seed.by_type().items():
+        for item in items:
+            if item_id(kind, item.slug) not in present:
+                session.add(_row(kind, item, seed.review, now))
+                added.append((kind, item))
+    session.flush()
+    for kind, item in added:
+        if kind in (ItemType.cause, ItemType.symptom, ItemType.treatment):
+            for condition in item.conditions or seed.default_conditions:
+                session.add(
+                    ItemLink(
+                        condition_id=item_id(ItemType.condition, condition),
+                        item_id=item_id(kind, item.slug),
+                    )
+                )
+    if added:
+        version = session.get(ContentVersion, 1) or ContentVersion(id=1, version=0)
+        version.version += 1
+        session.add(version)
+    try:
+        session.commit()
+    except IntegrityError:
+        # Another replica seeded the same rows at the same moment: its rows are ours.
+        session.rollback()
+        return 0
+    return len(added)

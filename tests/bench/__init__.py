@@ -1,0 +1,1 @@
+"""`make bench`: throughput of the API against a bare ASGI app serving the same bytes."""

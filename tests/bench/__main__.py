@@ -1,0 +1,191 @@
+"""Run with `make bench` (add `--items 10000` for a large content set)."""
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from alembic import command
+from sqlmodel import Session
+
+from app.content.models import ContentVersion, Item, ItemLink, ItemType
+from app.content.service import published_content
+from app.content.snapshot import Snapshot
+from app.core.db import alembic_config, make_engine
+from seed.loader import item_id, load_seed
+from tests.bench.load import Result, run_load
+
+DETAIL = "/v1/conditions/back-spasms"
+LIST = "/v1/treatments"
+
+
+def prepare_db(path: Path, items: int) -> str:
+    """Migrate and seed a SQLite file, plus `items` synthetic items on their own condition."""
+    url = f"sqlite:///{path}"
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    with Session(engine) as session:
+        load_seed(session=session)
+        if items:
+            now = datetime.now(UTC)
+            dates = {"last_reviewed": now.date(), "next_review_due": now.date(), "updated_at": now}
+            condition = Item(id=uuid.uuid4(), type="condition", slug="zz-synthetic", name="Synthetic",
+                             summary="Synthetic condition.", **dates)
+            session.add(condition)
+            kinds = [ItemType.cause, ItemType.symptom, ItemType.treatment]
+            for n in range(items):
+                kind = kinds[n % 3]
+                slug = f"zz-synthetic-{n:06d}"
+                extra = {"category": "activity"} if kind == ItemType.cause else (
+                    {"red_flag": False} if kind == ItemType.symptom else
+                    {"category": "self_care", "when_to_use": "Any time.", "cautions": "None known."})
+                session.add(Item(id=item_id(kind, slug), type=kind.value, slug=slug, name=f"Synthetic {n}",
+                                 summary="A synthetic item for benchmarking. " * 2, body="Body text. " * 40,
+                                 citations=[{"source": "renova-back-spasms", "locator": "Introduction"}],
+                                 **dates, **extra))
+                session.add(ItemLink(condition_id=condition.id, item_id=item_id(kind, slug)))
+            version = session.get(ContentVersion, 1) or ContentVersion(id=1)
+            version.version += 1
+            session.add(version)
+            session.commit()
+    engine.dispose()
+    return url
+
+
+def snapshot_build_seconds(url: str) -> float:
+    """Median time to load and serialise the published content, as a worker does."""
+    engine = make_engine(url)
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        with Session(engine) as session:
+            Snapshot.build(published_content(session=session))
+        times.append(time.perf_counter() - start)
+    engine.dispose()
+    return statistics.median(times)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(target: str, env: dict[str, str]) -> Iterator[tuple[int, int]]:
+    """One uvicorn worker serving target; yields (port, pid)."""
+    port = free_port()
+    args = [sys.executable, "-m", "uvicorn", target, "--port", str(port), "--workers", "1",
+            "--no-access-log", "--log-level", "warning"]
+    proc = subprocess.Popen(args, env={**os.environ, **env})
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz" if "main" in target else
+                             f"http://127.0.0.1:{port}{DETAIL}").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield port, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def capture(port: int, etag: str) -> list[dict[str, object]]:
+    """The API's exact responses, for the bare app to replay."""
+    out = []
+    for path, inm in ((DETAIL, ""), (LIST, ""), (DETAIL, etag)):
+        headers = {"Accept-Encoding": "identity", **({"If-None-Match": inm} if inm else {})}
+        response = httpx.get(f"http://127.0.0.1:{port}{path}", headers=headers)
+        kept = [(k, v) for k, v in response.headers.items() if k not in ("date", "server")]
+        out.append({"path": path, "if_none_match": inm, "status": response.status_code,
+                    "headers": kept, "body": response.text})
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, default=0, help="also serve N synthetic items and compare")
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of each measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are reported")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        urls = {"api": prepare_db(Path(tmp, "seed.db"), 0)}
+        if args.items:
+            urls[f"api+{args.items}"] = prepare_db(Path(tmp, "big.db"), args.items)
+        for name, url in urls.items():
+            print(f"snapshot build ({name}): {snapshot_build_seconds(url) * 1000:.0f} ms (median of 3)")
+
+        with contextlib_servers(urls, tmp) as (ports, pids, etag):
+            cases = [("condition detail", DETAIL, {}), ("treatments list", LIST, {}),
+                     ("304 revalidation", DETAIL, {"If-None-Match": etag})]
+            results: dict[tuple[str, str], list[Result]] = {}
+            names = list(ports)
+            for _, path, headers in cases:  # warm-up, not recorded
+                for name in names:
+                    run_load(ports[name], path, headers, 1)
+            for round_no in range(args.rounds):
+                order = names if round_no % 2 == 0 else names[::-1]
+                for case, path, headers in cases:
+                    for name in order:
+                        results.setdefault((case, name), []).append(
+                            run_load(ports[name], path, headers, args.seconds))
+            report(cases, names, results, pids)
+
+
+@contextmanager
+def contextlib_servers(urls: dict[str, str], tmp: str) -> Iterator[tuple[dict[str, int], dict[str, int], str]]:
+    """Start every API server, capture its bytes, then start the bare baseline."""
+    with server("app.main:app", {"DATABASE_URL": urls["api"]}) as (port, pid):
+        etag = httpx.get(f"http://127.0.0.1:{port}{DETAIL}").headers["etag"]
+        capture_file = Path(tmp, "capture.json")
+        capture_file.write_text(json.dumps(capture(port, etag)))
+        ports, pids = {"api": port}, {"api": pid}
+        with server("tests.bench.bare:app", {"BENCH_CAPTURE": str(capture_file)}) as (bport, bpid):
+            ports["bare"], pids["bare"] = bport, bpid
+            big = [name for name in urls if name != "api"]
+            if big:
+                with server("app.main:app", {"DATABASE_URL": urls[big[0]]}) as (gport, gpid):
+                    ports[big[0]], pids[big[0]] = gport, gpid
+                    yield ports, pids, etag
+            else:
+                yield ports, pids, etag
+
+
+def report(cases: list[tuple[str, str, dict[str, str]]], names: list[str],
+           results: dict[tuple[str, str], list[Result]], pids: dict[str, int]) -> None:
+    print(f"\n{'path':<18} {'server':<12} {'req/s':>9} {'p99 ms':>8} {'vs bare':>8}")
+    for case, _, _ in cases:
+        bare = statistics.median(r.rps for r in results[(case, "bare")])
+        for name in names:
+            runs = results[(case, name)]
+            rps = statistics.median(r.rps for r in runs)
+            p99 = statistics.median(r.p99_ms for r in runs)
+            print(f"{case:<18} {name:<12} {rps:>9.0f} {p99:>8.2f} {rps / bare:>8.2f}")
+    print()
+    for name, pid in pids.items():
+        print(f"peak RSS ({name}): {peak_rss_mb(pid):.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""The baseline: a bare ASGI app that answers with bytes captured from the real API."""
+
+import json
+import os
+from typing import Any
+
+Prepared = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
+def _load() -> dict[tuple[str, bytes], Prepared]:
+    with open(os.environ["BENCH_CAPTURE"], encoding="utf-8") as handle:
+        captured: list[dict[str, Any]] = json.load(handle)
+    return {
+        (c["path"], c["if_none_match"].encode()): (
+            c["status"],
+            [(k.encode(), v.encode()) for k, v in c["headers"]],
+            c["body"].encode(),
+        )
+        for c in captured
+    }
+
+
+_RESPONSES = _load()
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Look the request up and send the captured response."""
+    if scope["type"] != "http":
+        return
+    if_none_match = b""
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            if_none_match = value
+    status, headers, body = _RESPONSES[(scope["path"], if_none_match)]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,131 @@
+"""Fixtures: databases built by the real migrations on SQLite and PostgreSQL, and HTTP clients."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import cast
+
+import httpx
+import pytest
+from alembic import command
+from fastapi import FastAPI
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from app.core.config import Settings
+from app.core.db import alembic_config, make_engine
+from app.main import create_app
+from seed.loader import load_seed
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def need_service(reason: str) -> None:
+    """Skip with the reason, or fail when CI requires every service."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+def _postgres_admin() -> Engine:
+    engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            pass
+    except Exception as exc:
+        engine.dispose()
+        need_service(f"PostgreSQL is not reachable at {make_url(POSTGRES_ADMIN_URL).host}: {type(exc).__name__}")
+    return engine
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    """An AUTOCOMMIT engine on the PostgreSQL server, for creating and dropping databases."""
+    engine = _postgres_admin()
+    yield engine
+    engine.dispose()
+
+
+class EmptyDatabase:
+    """Makes fresh, empty databases of one backend and removes them afterwards."""
+
+    def __init__(self, backend: str, tmp: Path, admin: Engine | None) -> None:
+        self.backend, self.tmp, self.admin = backend, tmp, admin
+        self.made: list[str] = []
+
+    def create(self) -> str:
+        name = f"backpain_test_{uuid.uuid4().hex[:12]}"
+        if self.admin is None:
+            return f"sqlite:///{self.tmp / name}.db"
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        self.made.append(name)
+        return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        assert self.admin is not None or not self.made
+        for name in self.made:
+            with self.admin.connect() as connection:  # type: ignore[union-attr]
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmptyDatabase]:
+    """A factory of empty databases, once per backend."""
+    admin = request.getfixturevalue("postgres_admin") if request.param == "postgresql" else None
+    factory = EmptyDatabase(request.param, tmp_path_factory.mktemp(request.param), admin)
+    yield factory
+    factory.drop_all()
+
+
+def migrate_and_seed(url: str) -> None:
+    """Build a database the way production does: migrations, then the seed."""
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    with Session(engine) as session:
+        load_seed(session=session)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_url(databases: EmptyDatabase) -> str:
+    """One migrated and seeded database per backend, shared by the read-only tests."""
+    url = databases.create()
+    migrate_and_seed(url)
+    return url
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def api_of(app: object) -> FastAPI:
+    """The FastAPI application behind the edge."""
+    return cast(FastAPI, app.app)  # type: ignore[attr-defined]
+
+
+@asynccontextmanager
+async def serve(url: str, *, fast: bool = True, refresh: float = 1.0) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan and yield an HTTP client bound to it."""
+    app = create_app(Settings(database_url=url, snapshot_refresh_seconds=refresh))
+    if not fast:
+        app.fast = None
+    api = api_of(app)
+    async with api.router.lifespan_context(api):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+@pytest.fixture
+async def client(seeded_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app on the seeded database, through the snapshot fast path."""
+    async with serve(seeded_url) as http:
+        yield http
