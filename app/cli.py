@@ -28,7 +28,7 @@ def seed() -> None:
     """Load the seed content; running it again changes nothing."""
     with Session(get_engine()) as session:
         added = load_seed(session=session)
-    typer.echo(f"seed: {added} rows added", err=True)
+    typer.echo(f"seed: {added} items added", err=True)
 
 
 @cli.command()

@@ -1,7 +1,7 @@
 """Alembic environment: the models' metadata, and the database URL from Settings."""
 
 from alembic import context
-from sqlalchemy import Connection, pool
+from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 import app.content.models  # noqa: F401  (registers the tables on SQLModel.metadata)

@@ -34,13 +34,17 @@ def need_service(reason: str) -> None:
 
 
 def _postgres_admin() -> Engine:
-    engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    engine = create_engine(
+        POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
     try:
         with engine.connect():
             pass
     except Exception as exc:
         engine.dispose()
-        need_service(f"PostgreSQL is not reachable at {make_url(POSTGRES_ADMIN_URL).host}: {type(exc).__name__}")
+        need_service(
+            f"PostgreSQL is not reachable at {make_url(POSTGRES_ADMIN_URL).host}: {type(exc).__name__}"
+        )
     return engine
 
 
@@ -76,7 +80,9 @@ class EmptyDatabase:
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmptyDatabase]:
+def databases(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[EmptyDatabase]:
     """A factory of empty databases, once per backend."""
     admin = request.getfixturevalue("postgres_admin") if request.param == "postgresql" else None
     factory = EmptyDatabase(request.param, tmp_path_factory.mktemp(request.param), admin)

@@ -51,9 +51,7 @@ class Item(SQLModel, table=True):
     name: str = Field(max_length=200)
     summary: str = Field(sa_column=Column(Text, nullable=False))
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
-    citations: list[dict[str, str]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
-    )
+    citations: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     category: str | None = Field(default=None, max_length=32)
     red_flag: bool | None = None
     urgency: str | None = Field(default=None, max_length=16)

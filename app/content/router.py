@@ -24,11 +24,20 @@ router = APIRouter(prefix="/v1", tags=["content"])
 Filters = tuple[tuple[str, str], ...]
 SlugPath = Annotated[
     str,
-    Path(description="The item's slug.", pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH, examples=["back-spasms"]),
+    Path(
+        description="The item's slug.",
+        pattern=SLUG_PATTERN,
+        max_length=SLUG_MAX_LENGTH,
+        examples=["back-spasms"],
+    ),
 ]
 ConditionFilter = Annotated[
     str | None,
-    Query(description="Only items linked to this condition slug.", pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH),
+    Query(
+        description="Only items linked to this condition slug.",
+        pattern=SLUG_PATTERN,
+        max_length=SLUG_MAX_LENGTH,
+    ),
 ]
 LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page, 1 to 100.")]
 CursorQuery = Annotated[
@@ -50,12 +59,16 @@ def current_snapshot(request: Request) -> Snapshot:
 
 SnapshotDep = Annotated[Snapshot, Depends(current_snapshot)]
 
-_CACHE_HEADERS = {
+_CACHE_HEADERS: dict[str, Any] = {
     "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}},
     "Cache-Control": {"description": "How long shared caches may keep it.", "schema": {"type": "string"}},
 }
-_NOT_MODIFIED = {304: {"description": "Not Modified: the `If-None-Match` ETag is current.", "headers": _CACHE_HEADERS}}
-_LINK = {"Link": {"description": 'The next page, as `<url>; rel="next"`.', "schema": {"type": "string"}}}
+_NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not Modified: the `If-None-Match` ETag is current.", "headers": _CACHE_HEADERS}
+}
+_LINK: dict[str, Any] = {
+    "Link": {"description": 'The next page, as `<url>; rel="next"`.', "schema": {"type": "string"}}
+}
 
 
 def no_filters() -> Filters:
@@ -73,7 +86,9 @@ def cause_filters(
 
 def symptom_filters(
     condition: ConditionFilter = None,
-    red_flag: Annotated[bool | None, Query(description="Only red flags (true) or only others (false).")] = None,
+    red_flag: Annotated[
+        bool | None, Query(description="Only red flags (true) or only others (false).")
+    ] = None,
 ) -> Filters:
     """Filters of the symptoms list."""
     flag = None if red_flag is None else ("true" if red_flag else "false")
@@ -82,7 +97,9 @@ def symptom_filters(
 
 def treatment_filters(
     condition: ConditionFilter = None,
-    category: Annotated[TreatmentCategory | None, Query(description="Only treatments of this category.")] = None,
+    category: Annotated[
+        TreatmentCategory | None, Query(description="Only treatments of this category.")
+    ] = None,
 ) -> Filters:
     """Filters of the treatments list."""
     return _present(condition=condition, category=category)
@@ -101,7 +118,11 @@ def _add_collection(
         summary=f"List {collection}",
         description=f"Published {collection}, ordered by slug, one page at a time.",
         response_model=Page[model],  # type: ignore[valid-type]
-        responses={200: {"headers": {**_CACHE_HEADERS, **_LINK}}, **_NOT_MODIFIED, **problem_responses(400, 422, 503)},
+        responses={
+            200: {"headers": {**_CACHE_HEADERS, **_LINK}},
+            **_NOT_MODIFIED,
+            **problem_responses(400, 422, 503),
+        },
     )
     def list_items(
         request: Request,

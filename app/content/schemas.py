@@ -11,8 +11,12 @@ from app.content.models import CauseCategory, TreatmentCategory, Urgency
 class Citation(BaseModel):
     """Where a piece of content comes from."""
 
-    source: str = Field(description="Slug of the source, resolvable at /v1/sources/{slug}.", examples=["renova-back-spasms"])
-    locator: str = Field(description="The section or paragraph of the source.", examples=["Treatments, paragraph 1"])
+    source: str = Field(
+        description="Slug of the source, resolvable at /v1/sources/{slug}.", examples=["renova-back-spasms"]
+    )
+    locator: str = Field(
+        description="The section or paragraph of the source.", examples=["Treatments, paragraph 1"]
+    )
 
 
 class ItemSummary(BaseModel):
@@ -34,8 +38,12 @@ class ContentPublic(BaseModel):
     summary: str = Field(description="One or two sentences.")
     body: str = Field(description="Plain-text paragraphs separated by a blank line.")
     sources: list[Citation] = Field(description="Citations backing this item.")
-    last_reviewed: date = Field(description="When an editor last reviewed this item.", examples=["2026-11-24"])
-    next_review_due: date = Field(description="When the item is next due for review.", examples=["2027-11-24"])
+    last_reviewed: date = Field(
+        description="When an editor last reviewed this item.", examples=["2026-11-24"]
+    )
+    next_review_due: date = Field(
+        description="When the item is next due for review.", examples=["2027-11-24"]
+    )
     updated_at: datetime = Field(description="When the published revision was made (RFC 3339).")
     revision: int = Field(description="Grows by one with each published change.", examples=[1])
 
@@ -43,7 +51,9 @@ class ContentPublic(BaseModel):
 class LinkedPublic(ContentPublic):
     """An item that belongs to one or more conditions."""
 
-    conditions: list[str] = Field(description="Slugs of the conditions this item belongs to.", examples=[["back-spasms"]])
+    conditions: list[str] = Field(
+        description="Slugs of the conditions this item belongs to.", examples=[["back-spasms"]]
+    )
 
 
 class ConditionPublic(ContentPublic):
@@ -86,7 +96,9 @@ class CitedFor(BaseModel):
 
     type: str = Field(description="Type of the citing item.", examples=["treatment"])
     slug: str = Field(description="Slug of the citing item.", examples=["ice-and-heat"])
-    locator: str = Field(description="The section or paragraph it cites.", examples=["Treatments, paragraph 1"])
+    locator: str = Field(
+        description="The section or paragraph it cites.", examples=["Treatments, paragraph 1"]
+    )
 
 
 class SourcePublic(BaseModel):
@@ -95,7 +107,9 @@ class SourcePublic(BaseModel):
     slug: str = Field(description="Stable public id.", examples=["renova-back-spasms"])
     type: Literal["source"] = Field(description="Always `source`.")
     name: str = Field(description="Short display name.", examples=["Renova: back spasms"])
-    title: str = Field(description="The publication's own title.", examples=["Understanding and Treating Back Spasms"])
+    title: str = Field(
+        description="The publication's own title.", examples=["Understanding and Treating Back Spasms"]
+    )
     publisher: str = Field(description="Who published it.", examples=["Renova"])
     url: str | None = Field(description="Where to read it, when known.")
     summary: str = Field(description="What the source is and what we use it for.")

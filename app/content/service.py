@@ -4,6 +4,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Session, select
@@ -68,7 +69,7 @@ def _summary(item: Item) -> ItemSummary:
     return ItemSummary(slug=item.slug, name=item.name, summary=item.summary)
 
 
-def _common(item: Item) -> dict[str, object]:
+def _common(item: Item) -> dict[str, Any]:
     return {
         "slug": item.slug,
         "name": item.name,
@@ -95,7 +96,7 @@ def _condition(item: Item, linked: list[Item]) -> ConditionPublic:
     symptoms = of_type[ItemType.symptom]
     return ConditionPublic(
         type="condition",
-        **_common(item),  # type: ignore[arg-type]
+        **_common(item),
         causes=[_summary(i) for i in sorted(of_type[ItemType.cause], key=by_category)],
         symptoms=[_summary(i) for i in sorted(symptoms, key=lambda i: i.name) if not i.red_flag],
         treatments=[_summary(i) for i in sorted(of_type[ItemType.treatment], key=by_category)],
@@ -104,23 +105,23 @@ def _condition(item: Item, linked: list[Item]) -> ConditionPublic:
 
 
 def _linked(item: Item, conditions: list[str]) -> BaseModel:
-    fields = {**_common(item), "conditions": sorted(conditions)}
+    fields: dict[str, Any] = {**_common(item), "conditions": sorted(conditions)}
     if item.type == ItemType.cause:
-        return CausePublic(type="cause", category=item.category, **fields)  # type: ignore[arg-type]
+        return CausePublic(type="cause", category=item.category, **fields)
     if item.type == ItemType.symptom:
         return SymptomPublic(
             type="symptom",
             red_flag=bool(item.red_flag),
             urgency=item.urgency,
             action=item.action,
-            **fields,  # type: ignore[arg-type]
+            **fields,
         )
     return TreatmentPublic(
         type="treatment",
-        category=item.category,  # type: ignore[arg-type]
+        category=item.category,
         when_to_use=item.when_to_use or "",
         cautions=item.cautions or "",
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
 
 

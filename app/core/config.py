@@ -24,9 +24,7 @@ class Settings(BaseSettings):
     cache_stale_while_revalidate: int = Field(
         default=86400, ge=0, description="Cache-Control stale-while-revalidate, seconds."
     )
-    db_connect_timeout: int = Field(
-        default=3, ge=1, description="Seconds to wait for a database connection."
-    )
+    db_connect_timeout: int = Field(default=3, ge=1, description="Seconds to wait for a database connection.")
     log_level: str = Field(default="info", description="Log level of the server.")
 
 

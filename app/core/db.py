@@ -24,12 +24,8 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        return create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": timeout}
-        )
-    return create_engine(
-        url, pool_pre_ping=True, connect_args={"connect_timeout": timeout}
-    )
+        return create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": timeout})
 
 
 @lru_cache

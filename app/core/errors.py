@@ -1,6 +1,7 @@
 """Domain errors and the one place that turns every error into RFC 9457 problem+json."""
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -22,16 +23,22 @@ class ValidationItem(BaseModel):
         description="Where the bad value is: the part of the request, then the field.",
         examples=[["query", "limit"]],
     )
-    msg: str = Field(description="What is wrong with it.", examples=["Input should be less than or equal to 100"])
+    msg: str = Field(
+        description="What is wrong with it.", examples=["Input should be less than or equal to 100"]
+    )
 
 
 class Problem(BaseModel):
     """An RFC 9457 problem detail, sent for every 4xx and 5xx response."""
 
-    type: str = Field(description="A URI naming the kind of problem.", examples=["urn:backpain:problem:not-found"])
+    type: str = Field(
+        description="A URI naming the kind of problem.", examples=["urn:backpain:problem:not-found"]
+    )
     title: str = Field(description="A short summary of the kind of problem.", examples=["Not Found"])
     status: int = Field(description="The HTTP status code.", examples=[404])
-    detail: str = Field(description="What went wrong with this request.", examples=["No condition has the slug 'foo'."])
+    detail: str = Field(
+        description="What went wrong with this request.", examples=["No condition has the slug 'foo'."]
+    )
     errors: list[ValidationItem] | None = Field(
         default=None, description="Validation problems only: each rejected value."
     )
@@ -69,7 +76,7 @@ def problem_response(
     *,
     code: str | None = None,
     errors: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     """Build a problem+json response; the only constructor of error bodies."""
     body: dict[str, Any] = {
@@ -80,9 +87,7 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = errors
-    return Response(
-        orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
-    )
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
 async def _app_error(_: Request, exc: Exception) -> Response:

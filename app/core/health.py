@@ -30,7 +30,10 @@ async def healthz(request: Request) -> PreparedResponse:
 @router.get(
     "/readyz",
     summary="Readiness",
-    responses={200: {"content": {"application/json": {"example": {"status": "ready"}}}}, **problem_responses(503)},
+    responses={
+        200: {"content": {"application/json": {"example": {"status": "ready"}}}},
+        **problem_responses(503),
+    },
 )
 async def readyz(request: Request) -> PreparedResponse:
     """200 only when the database answers and its schema is at the newest migration."""

@@ -99,7 +99,9 @@ class Representation:
             gzipped = variant(packed, f'"{digest}-gz"'.encode(), [(b"content-encoding", b"gzip")])
         return cls(identity=identity, gzipped=gzipped)
 
-    def select(self, if_none_match: bytes | None, accept_encoding: bytes | None) -> tuple[int, Headers, bytes]:
+    def select(
+        self, if_none_match: bytes | None, accept_encoding: bytes | None
+    ) -> tuple[int, Headers, bytes]:
         """The one place that turns a representation into status, headers and body."""
         chosen = self.identity
         if self.gzipped is not None and accept_encoding and accepts_gzip(accept_encoding):

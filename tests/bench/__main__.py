@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from alembic import command
@@ -39,21 +40,46 @@ def prepare_db(path: Path, items: int) -> str:
         load_seed(session=session)
         if items:
             now = datetime.now(UTC)
-            dates = {"last_reviewed": now.date(), "next_review_due": now.date(), "updated_at": now}
-            condition = Item(id=uuid.uuid4(), type="condition", slug="zz-synthetic", name="Synthetic",
-                             summary="Synthetic condition.", **dates)
+            dates: dict[str, Any] = {
+                "last_reviewed": now.date(),
+                "next_review_due": now.date(),
+                "updated_at": now,
+            }
+            condition = Item(
+                id=uuid.uuid4(),
+                type="condition",
+                slug="zz-synthetic",
+                name="Synthetic",
+                summary="Synthetic condition.",
+                **dates,
+            )
             session.add(condition)
             kinds = [ItemType.cause, ItemType.symptom, ItemType.treatment]
             for n in range(items):
                 kind = kinds[n % 3]
                 slug = f"zz-synthetic-{n:06d}"
-                extra = {"category": "activity"} if kind == ItemType.cause else (
-                    {"red_flag": False} if kind == ItemType.symptom else
-                    {"category": "self_care", "when_to_use": "Any time.", "cautions": "None known."})
-                session.add(Item(id=item_id(kind, slug), type=kind.value, slug=slug, name=f"Synthetic {n}",
-                                 summary="A synthetic item for benchmarking. " * 2, body="Body text. " * 40,
-                                 citations=[{"source": "renova-back-spasms", "locator": "Introduction"}],
-                                 **dates, **extra))
+                extra = (
+                    {"category": "activity"}
+                    if kind == ItemType.cause
+                    else (
+                        {"red_flag": False}
+                        if kind == ItemType.symptom
+                        else {"category": "self_care", "when_to_use": "Any time.", "cautions": "None known."}
+                    )
+                )
+                session.add(
+                    Item(
+                        id=item_id(kind, slug),
+                        type=kind.value,
+                        slug=slug,
+                        name=f"Synthetic {n}",
+                        summary="A synthetic item for benchmarking. " * 2,
+                        body="Body text. " * 40,
+                        citations=[{"source": "renova-back-spasms", "locator": "Introduction"}],
+                        **dates,
+                        **extra,
+                    )
+                )
                 session.add(ItemLink(condition_id=condition.id, item_id=item_id(kind, slug)))
             version = session.get(ContentVersion, 1) or ContentVersion(id=1)
             version.version += 1
@@ -86,14 +112,31 @@ def free_port() -> int:
 def server(target: str, env: dict[str, str]) -> Iterator[tuple[int, int]]:
     """One uvicorn worker serving target; yields (port, pid)."""
     port = free_port()
-    args = [sys.executable, "-m", "uvicorn", target, "--port", str(port), "--workers", "1",
-            "--no-access-log", "--log-level", "warning"]
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     proc = subprocess.Popen(args, env={**os.environ, **env})
     try:
         for _ in range(200):
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz" if "main" in target else
-                             f"http://127.0.0.1:{port}{DETAIL}").status_code == 200:
+                if (
+                    httpx.get(
+                        f"http://127.0.0.1:{port}/healthz"
+                        if "main" in target
+                        else f"http://127.0.0.1:{port}{DETAIL}"
+                    ).status_code
+                    == 200
+                ):
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
@@ -117,8 +160,15 @@ def capture(port: int, etag: str) -> list[dict[str, object]]:
         headers = {"Accept-Encoding": "identity", **({"If-None-Match": inm} if inm else {})}
         response = httpx.get(f"http://127.0.0.1:{port}{path}", headers=headers)
         kept = [(k, v) for k, v in response.headers.items() if k not in ("date", "server")]
-        out.append({"path": path, "if_none_match": inm, "status": response.status_code,
-                    "headers": kept, "body": response.text})
+        out.append(
+            {
+                "path": path,
+                "if_none_match": inm,
+                "status": response.status_code,
+                "headers": kept,
+                "body": response.text,
+            }
+        )
     return out
 
 
@@ -137,8 +187,11 @@ def main() -> None:
             print(f"snapshot build ({name}): {snapshot_build_seconds(url) * 1000:.0f} ms (median of 3)")
 
         with contextlib_servers(urls, tmp) as (ports, pids, etag):
-            cases = [("condition detail", DETAIL, {}), ("treatments list", LIST, {}),
-                     ("304 revalidation", DETAIL, {"If-None-Match": etag})]
+            cases = [
+                ("condition detail", DETAIL, {}),
+                ("treatments list", LIST, {}),
+                ("304 revalidation", DETAIL, {"If-None-Match": etag}),
+            ]
             results: dict[tuple[str, str], list[Result]] = {}
             names = list(ports)
             for _, path, headers in cases:  # warm-up, not recorded
@@ -149,12 +202,15 @@ def main() -> None:
                 for case, path, headers in cases:
                     for name in order:
                         results.setdefault((case, name), []).append(
-                            run_load(ports[name], path, headers, args.seconds))
+                            run_load(ports[name], path, headers, args.seconds)
+                        )
             report(cases, names, results, pids)
 
 
 @contextmanager
-def contextlib_servers(urls: dict[str, str], tmp: str) -> Iterator[tuple[dict[str, int], dict[str, int], str]]:
+def contextlib_servers(
+    urls: dict[str, str], tmp: str
+) -> Iterator[tuple[dict[str, int], dict[str, int], str]]:
     """Start every API server, capture its bytes, then start the bare baseline."""
     with server("app.main:app", {"DATABASE_URL": urls["api"]}) as (port, pid):
         etag = httpx.get(f"http://127.0.0.1:{port}{DETAIL}").headers["etag"]
@@ -172,8 +228,12 @@ def contextlib_servers(urls: dict[str, str], tmp: str) -> Iterator[tuple[dict[st
                 yield ports, pids, etag
 
 
-def report(cases: list[tuple[str, str, dict[str, str]]], names: list[str],
-           results: dict[tuple[str, str], list[Result]], pids: dict[str, int]) -> None:
+def report(
+    cases: list[tuple[str, str, dict[str, str]]],
+    names: list[str],
+    results: dict[tuple[str, str], list[Result]],
+    pids: dict[str, int],
+) -> None:
     print(f"\n{'path':<18} {'server':<12} {'req/s':>9} {'p99 ms':>8} {'vs bare':>8}")
     for case, _, _ in cases:
         bare = statistics.median(r.rps for r in results[(case, "bare")])

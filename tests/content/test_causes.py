@@ -50,7 +50,8 @@ async def test_detail(client: httpx.AsyncClient) -> None:
     assert body["category"] == "activity"
     assert body["conditions"] == ["back-spasms"]
     assert body["name"] == "Sports with sudden movements, such as golf or football"
-    assert "golf" in body["body"] and "football" in body["body"]
+    assert "golf" in body["body"]
+    assert "football" in body["body"]
     assert body["sources"] == [
         {"source": "renova-back-spasms", "locator": "Back Spasms: Causes and Symptoms, paragraph 1"}
     ]

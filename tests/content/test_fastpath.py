@@ -34,7 +34,9 @@ def comparable(response: httpx.Response) -> tuple[int, bytes, dict[str, str]]:
 
 
 @pytest.mark.parametrize(("url", "headers"), REQUESTS)
-async def test_same_answer_with_and_without_fast_path(seeded_url: str, url: str, headers: dict[str, str]) -> None:
+async def test_same_answer_with_and_without_fast_path(
+    seeded_url: str, url: str, headers: dict[str, str]
+) -> None:
     async with serve(seeded_url) as fast, serve(seeded_url, fast=False) as routed:
         expected = comparable(await routed.get(url, headers=headers))
         assert comparable(await fast.get(url, headers=headers)) == expected

@@ -16,7 +16,8 @@ async def test_every_operation_documents_its_problems(client: httpx.AsyncClient)
     for path, operation in operations:
         responses = operation["responses"]
         assert "200" in responses, path
-        assert operation.get("summary") and operation.get("description"), path
+        assert operation.get("summary"), path
+        assert operation.get("description"), path
         for status, response in responses.items():
             if status[0] in "45":
                 assert set(response["content"]) == {"application/problem+json"}, (path, status)

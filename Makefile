@@ -1,0 +1,32 @@
+# Every target sets up what it needs: uv (bootstrapped from PyPI when missing) and the locked venv.
+SHELL := /bin/bash
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+PORT ?= 8000
+HOST ?= 127.0.0.1
+export DATABASE_URL ?= sqlite:///./var/backpain.db
+
+.PHONY: run test lint bench setup
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+.venv/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+setup: .venv/.synced
+
+run: setup ## migrate, seed and serve on http://$(HOST):$(PORT)
+	$(UV) run --frozen backpain serve --host $(HOST) --port $(PORT)
+
+test: setup ## the whole suite; PostgreSQL tests skip unless it answers (REQUIRE_SERVICES=1 makes that a failure)
+	$(UV) run --frozen pytest
+
+lint: setup ## ruff and mypy (strict)
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
+
+bench: setup ## throughput against a bare ASGI app; pass options with ARGS="--items 10000"
+	$(UV) run --frozen python -m tests.bench $(ARGS)

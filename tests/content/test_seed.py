@@ -1,0 +1,141 @@
+"""The seed: idempotent, deterministic, complete, and in our own words."""
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, func, select
+
+from app.content.models import ContentVersion, Item, ItemLink
+from app.core.db import make_engine
+from seed.loader import SEED_FILE, item_id, load_seed, read_seed
+from tests.conftest import EmptyDatabase, migrate_and_seed
+
+ARTICLE = Path(__file__).resolve().parents[3] / "shared" / "source" / "back-spasms-article.txt"
+
+
+def counts(url: str) -> tuple[int, int, int]:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        items = session.exec(select(func.count()).select_from(Item)).one()
+        links = session.exec(select(func.count()).select_from(ItemLink)).one()
+        version = session.get(ContentVersion, 1)
+    engine.dispose()
+    return items, links, version.version if version else 0
+
+
+def test_running_the_seed_twice_changes_nothing(databases: EmptyDatabase) -> None:
+    url = databases.create()
+    migrate_and_seed(url)
+    first = counts(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert load_seed(session=session) == 0
+        rows = {row.id: row.model_dump() for row in session.exec(select(Item)).all()}
+    engine.dispose()
+    assert counts(url) == first == (50, 41, 1)
+    assert len(rows) == 50
+
+
+def test_ids_are_deterministic(databases: EmptyDatabase) -> None:
+    url = databases.create()
+    migrate_and_seed(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        ids = {(row.type, row.slug): row.id for row in session.exec(select(Item)).all()}
+    engine.dispose()
+    assert all(ids[key] == item_id(*key) for key in ids)
+    assert str(item_id("condition", "back-spasms")) == str(item_id("condition", "back-spasms"))
+
+
+def test_seed_items_per_type() -> None:
+    seed = read_seed()
+    assert [c.slug for c in seed.conditions] == ["back-spasms"]
+    assert len(seed.causes) == 8
+    assert len(seed.symptoms) == 21
+    assert len(seed.treatments) == 12
+    assert len(seed.sources) == 8
+
+
+def test_red_flags_match_the_triage_screens() -> None:
+    flags = {s.slug: s.urgency for s in read_seed().symptoms if s.red_flag}
+    emergency = [
+        "bladder-or-bowel-change",
+        "saddle-numbness",
+        "both-legs-symptoms",
+        "leg-weakness-worsening",
+        "chest-pain",
+        "major-trauma",
+        "sudden-severe-pain-with-collapse",
+    ]
+    urgent = [
+        "fever",
+        "cancer-history",
+        "unexplained-weight-loss",
+        "immune-or-injection-risk",
+        "minor-trauma-bone-risk",
+        "constant-night-pain",
+        "back-lump-or-deformity",
+        "pain-between-shoulder-blades",
+        "worse-with-cough-sneeze",
+        "pain-spreads-to-abdomen",
+    ]
+    assert flags == {**dict.fromkeys(emergency, "emergency"), **dict.fromkeys(urgent, "urgent")}
+
+
+@pytest.mark.parametrize(
+    ("kind", "slug", "words"),
+    [
+        ("causes", "sports-with-sudden-movements", ["golf", "football"]),
+        ("causes", "weak-abdominal-muscles", ["weak"]),
+        ("causes", "arthritis", ["arthritis"]),
+        ("causes", "pulling-pushing-twisting", ["pull", "push", "twist"]),
+        ("causes", "repeated-strain", ["swollen"]),
+        ("symptoms", "sudden-sharp-pain", ["sharp"]),
+        ("symptoms", "pain-after-exertion", ["mild", "severe", "stop"]),
+        ("symptoms", "pain-spreads-to-abdomen", ["lower abdomen"]),
+        ("treatments", "stop-activity", ["stop"]),
+        ("treatments", "ice", ["inflammation"]),
+        ("treatments", "heat", ["blood flow"]),
+        ("treatments", "see-a-doctor", ["doctor"]),
+        ("treatments", "muscle-relaxants", ["muscle relaxant"]),
+        ("treatments", "nsaids", ["anti-inflammatory"]),
+        ("treatments", "cortisone-injections", ["cortisone", "abdominal"]),
+        ("treatments", "chiropractic-care", ["chiropractor"]),
+        ("treatments", "physical-therapy", ["physical therapy"]),
+        ("treatments", "compression", ["support"]),
+        ("treatments", "gentle-stretching", ["stretch"]),
+        ("treatments", "rest", ["rest"]),
+    ],
+)
+def test_every_fact_of_the_article_is_covered(kind: str, slug: str, words: list[str]) -> None:
+    item = next(i for i in getattr(read_seed(), kind) if i.slug == slug)
+    text = f"{item.name} {item.summary} {item.body}".lower()
+    assert all(word in text for word in words), (slug, words)
+    assert any(c.source == "renova-back-spasms" for c in item.sources)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def test_no_nine_word_run_of_the_article_is_copied() -> None:
+    if not ARTICLE.exists():
+        pytest.skip("the source article is not beside the repository")
+    article = _words(ARTICLE.read_text(encoding="utf-8"))
+    runs = {" ".join(article[i : i + 9]) for i in range(len(article) - 8)}
+    ours = _words(SEED_FILE.read_text(encoding="utf-8"))
+    copied = [" ".join(ours[i : i + 9]) for i in range(len(ours) - 8) if " ".join(ours[i : i + 9]) in runs]
+    assert copied == []
+
+
+def test_seed_rejects_unknown_fields_and_dangling_citations(tmp_path: Path) -> None:
+    text = SEED_FILE.read_text(encoding="utf-8")
+    bad_field = tmp_path / "field.yaml"
+    bad_field.write_text(text.replace("    category: injury\n", "    category: injury\n    colour: red\n", 1))
+    with pytest.raises(ValueError, match="colour"):
+        read_seed(bad_field)
+    dangling = tmp_path / "dangling.yaml"
+    dangling.write_text(text.replace("{source: nice-ng59,", "{source: nice-ng99,", 1))
+    with pytest.raises(ValueError, match="nice-ng99"):
+        read_seed(dangling)
