@@ -7,7 +7,7 @@ export DATABASE_URL ?= sqlite:///./var/backpain.db
 
 .PHONY: run test lint bench setup
 
-.tools/bin/uv:
+$(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet uv
 

@@ -3,6 +3,7 @@
 import base64
 import binascii
 import bisect
+import gc
 import logging
 import re
 from collections.abc import Mapping
@@ -176,6 +177,7 @@ class SnapshotStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.current: Snapshot | None = None
+        self.failing = False
 
     def refresh(self) -> bool:
         """Rebuild when the database has a newer version; True when it rebuilt."""
@@ -183,6 +185,9 @@ class SnapshotStore:
             if self.current is not None and content_version(session=session) == self.current.version:
                 return False
             self.current = Snapshot.build(published_content(session=session))
+        # The snapshot lives until the next change: keep the collector from rescanning it.
+        gc.collect()
+        gc.freeze()
         logger.info("content snapshot built for version %s", self.current.version)
         return True
 
@@ -190,5 +195,13 @@ class SnapshotStore:
         """Refresh, but keep serving the snapshot we have when the database is unreachable."""
         try:
             self.refresh()
-        except Exception:
-            logger.warning("content refresh failed; serving the snapshot in memory", exc_info=True)
+        except Exception as exc:
+            if not self.failing:  # once per outage, not once per poll
+                logger.warning(
+                    "content refresh failed, serving the snapshot in memory: %s", type(exc).__name__
+                )
+            self.failing = True
+        else:
+            if self.failing:
+                logger.warning("content refresh recovered")
+            self.failing = False

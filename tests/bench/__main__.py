@@ -153,11 +153,19 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+IDENTITY = {"Accept-Encoding": "identity"}
+
+
+def etag_of(port: int) -> str:
+    """The ETag a client without gzip holds for the condition detail."""
+    return httpx.get(f"http://127.0.0.1:{port}{DETAIL}", headers=IDENTITY).headers["etag"]
+
+
 def capture(port: int, etag: str) -> list[dict[str, object]]:
     """The API's exact responses, for the bare app to replay."""
     out = []
     for path, inm in ((DETAIL, ""), (LIST, ""), (DETAIL, etag)):
-        headers = {"Accept-Encoding": "identity", **({"If-None-Match": inm} if inm else {})}
+        headers = {**IDENTITY, **({"If-None-Match": inm} if inm else {})}
         response = httpx.get(f"http://127.0.0.1:{port}{path}", headers=headers)
         kept = [(k, v) for k, v in response.headers.items() if k not in ("date", "server")]
         out.append(
@@ -176,7 +184,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--items", type=int, default=0, help="also serve N synthetic items and compare")
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are reported")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds; medians are reported")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -186,34 +194,37 @@ def main() -> None:
         for name, url in urls.items():
             print(f"snapshot build ({name}): {snapshot_build_seconds(url) * 1000:.0f} ms (median of 3)")
 
-        with contextlib_servers(urls, tmp) as (ports, pids, etag):
-            cases = [
-                ("condition detail", DETAIL, {}),
-                ("treatments list", LIST, {}),
-                ("304 revalidation", DETAIL, {"If-None-Match": etag}),
-            ]
-            results: dict[tuple[str, str], list[Result]] = {}
+        with servers(urls, tmp) as (ports, pids):
             names = list(ports)
-            for _, path, headers in cases:  # warm-up, not recorded
+            cases = [
+                ("condition detail", DETAIL, 200),
+                ("treatments list", LIST, 200),
+                ("304 revalidation", DETAIL, 304),
+            ]
+            conditional = {name: {"If-None-Match": etag_of(ports[name])} for name in names}
+            for case, path, status in cases:  # check what is measured, then warm up
                 for name in names:
-                    run_load(ports[name], path, headers, 1)
+                    sent = conditional[name] if status == 304 else {}
+                    got = httpx.get(f"http://127.0.0.1:{ports[name]}{path}", headers={**IDENTITY, **sent})
+                    assert got.status_code == status, (case, name, got.status_code)
+                    run_load(ports[name], path, sent, 1)
+            results: dict[tuple[str, str], list[Result]] = {}
             for round_no in range(args.rounds):
                 order = names if round_no % 2 == 0 else names[::-1]
-                for case, path, headers in cases:
+                for case, path, status in cases:
                     for name in order:
+                        sent = conditional[name] if status == 304 else {}
                         results.setdefault((case, name), []).append(
-                            run_load(ports[name], path, headers, args.seconds)
+                            run_load(ports[name], path, sent, args.seconds)
                         )
             report(cases, names, results, pids)
 
 
 @contextmanager
-def contextlib_servers(
-    urls: dict[str, str], tmp: str
-) -> Iterator[tuple[dict[str, int], dict[str, int], str]]:
+def servers(urls: dict[str, str], tmp: str) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
     """Start every API server, capture its bytes, then start the bare baseline."""
     with server("app.main:app", {"DATABASE_URL": urls["api"]}) as (port, pid):
-        etag = httpx.get(f"http://127.0.0.1:{port}{DETAIL}").headers["etag"]
+        etag = etag_of(port)
         capture_file = Path(tmp, "capture.json")
         capture_file.write_text(json.dumps(capture(port, etag)))
         ports, pids = {"api": port}, {"api": pid}
@@ -223,13 +234,13 @@ def contextlib_servers(
             if big:
                 with server("app.main:app", {"DATABASE_URL": urls[big[0]]}) as (gport, gpid):
                     ports[big[0]], pids[big[0]] = gport, gpid
-                    yield ports, pids, etag
+                    yield ports, pids
             else:
-                yield ports, pids, etag
+                yield ports, pids
 
 
 def report(
-    cases: list[tuple[str, str, dict[str, str]]],
+    cases: list[tuple[str, str, int]],
     names: list[str],
     results: dict[tuple[str, str], list[Result]],
     pids: dict[str, int],
