@@ -124,7 +124,7 @@ def _add_collection(
             **problem_responses(400, 422, 503),
         },
     )
-    def list_items(
+    async def list_items(
         request: Request,
         snapshot: SnapshotDep,
         chosen: Annotated[Filters, Depends(filters)],
@@ -142,7 +142,7 @@ def _add_collection(
         response_model=model,
         responses={200: {"headers": _CACHE_HEADERS}, **_NOT_MODIFIED, **problem_responses(404, 422, 503)},
     )
-    def get_item(request: Request, snapshot: SnapshotDep, slug: SlugPath) -> PreparedResponse:
+    async def get_item(request: Request, snapshot: SnapshotDep, slug: SlugPath) -> PreparedResponse:
         return represent(snapshot.detail(collection, slug), request.headers.raw)
 
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from threading import Lock
+from typing import Any
 from urllib.parse import urlencode
 
 import orjson
@@ -85,8 +86,8 @@ def decode_cursor(cursor: str) -> str:
     return slug
 
 
-def _facets(item: dict[str, object]) -> dict[str, frozenset[str]]:
-    facets = {"condition": frozenset(str(slug) for slug in item.get("conditions", []))}  # type: ignore[attr-defined]
+def _facets(item: dict[str, Any]) -> dict[str, frozenset[str]]:
+    facets = {"condition": frozenset(item.get("conditions", ()))}
     if "category" in item:
         facets["category"] = frozenset({str(item["category"])})
     if "red_flag" in item:

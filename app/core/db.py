@@ -1,16 +1,13 @@
 """Database engine, sessions and the migration head."""
 
-from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from fastapi import Depends, Request
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
 
 from app.core.config import get_settings
 
@@ -32,15 +29,6 @@ def make_engine(url: str) -> Engine:
 def get_engine() -> Engine:
     """The process-wide engine for DATABASE_URL."""
     return make_engine(get_settings().database_url)
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """A session per request on the application's engine; the service layer commits, this closes."""
-    with Session(request.app.state.engine) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def alembic_config(url: str | None = None) -> Config:
