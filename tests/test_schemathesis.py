@@ -1,5 +1,6 @@
 """Property-based contract testing of the whole OpenAPI document with schemathesis (all checks)."""
 
+import tempfile
 from typing import Any
 
 import schemathesis
@@ -24,18 +25,19 @@ CONFIG = SchemathesisConfig.from_dict(
 )
 
 
-def _app() -> Any:
-    import tempfile
+# schemathesis builds its tests from the schema at collection time, so the app is made then.
+_DATABASE_DIR = tempfile.TemporaryDirectory()
 
-    url = f"sqlite:///{tempfile.mkdtemp()}/schemathesis.db"
+
+def _seeded_app() -> Any:
+    url = f"sqlite:///{_DATABASE_DIR.name}/api.db"
     migrate_and_seed(url)
     app = create_app(Settings(database_url=url))
     api_of(app).state.snapshots.refresh()
     return app
 
 
-APP = _app()
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
+schema = schemathesis.openapi.from_asgi("/openapi.json", _seeded_app(), config=CONFIG)
 
 
 @schema.parametrize()

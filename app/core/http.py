@@ -4,6 +4,7 @@ import gzip
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -16,8 +17,9 @@ JSON_MEDIA_TYPE = b"application/json; charset=utf-8"
 GZIP_MIN_SIZE = 1024
 
 
+@cache
 def public_cache_control() -> bytes:
-    """The Cache-Control of published content."""
+    """The Cache-Control of published content, one shared object for every representation."""
     settings = get_settings()
     return (
         f"public, max-age={settings.cache_max_age}, "
