@@ -16,6 +16,8 @@ from app.core.docs import install_docs
 from app.core.edge import Edge
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
+from app.triage.router import TRIAGE_PATH, triage_responder
+from app.triage.router import router as triage_router
 
 DESCRIPTION = """Structured, cited guidance on back spasms: causes, symptoms, treatments and
 red flags. Every error is an RFC 9457 problem (`application/problem+json`)."""
@@ -57,8 +59,9 @@ def create_app(settings: Settings | None = None) -> Edge:
     install_error_handlers(api)
     api.include_router(health_router)
     api.include_router(content_router)
+    api.include_router(triage_router)
     install_docs(api)
-    return Edge(api, fast=snapshot_responder(store))
+    return Edge(api, fast=snapshot_responder(store), posts={TRIAGE_PATH: triage_responder(store)})
 
 
 app = create_app()

@@ -4,7 +4,8 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-import app.content.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import app.content.models
+import app.triage.models  # noqa: F401  (these register the tables on SQLModel.metadata)
 from app.core.config import get_settings
 from app.core.db import make_engine
 

@@ -20,8 +20,11 @@ from app.content.models import (
     TreatmentCategory,
     Urgency,
 )
+from app.triage.ruleset import RulesetDocument
+from app.triage.service import store_ruleset
 
 SEED_FILE = Path(__file__).with_name("content.yaml")
+TRIAGE_FILE = Path(__file__).with_name("triage.yaml")
 SEED_NAMESPACE = uuid.UUID("6f0c1d52-3b7e-4a4b-9a52-0c3e8f1b7d10")
 
 
@@ -95,6 +98,25 @@ def read_seed(path: Path = SEED_FILE) -> SeedFile:
     return seed
 
 
+def read_ruleset(path: Path = TRIAGE_FILE, seed: SeedFile | None = None) -> RulesetDocument:
+    """Parse and check the triage ruleset: its sources and red flags must be in the seed."""
+    document = RulesetDocument.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    seed = seed or read_seed()
+    sources = {s.slug for s in seed.sources}
+    red_flags = {s.slug for s in seed.symptoms if s.red_flag}
+    treatments = {t.slug for t in seed.treatments}
+    for rule in document.rules:
+        missing = {s.source for s in rule.sources} - sources
+        if rule.red_flag and rule.red_flag not in red_flags:
+            missing.add(rule.red_flag)
+        if missing:
+            raise ValueError(f"triage rule {rule.id!r} refers to unknown {sorted(missing)}")
+    for level in document.levels:
+        if set(level.treatments) - treatments:
+            raise ValueError(f"triage level {level.id!r} lists unknown treatments")
+    return document
+
+
 def _row(kind: ItemType, item: SeedItem, review: SeedReview, now: datetime) -> Item:
     fields: dict[str, Any] = item.model_dump(exclude={"sources", "conditions"})
     dated = kind != ItemType.source
@@ -110,13 +132,14 @@ def _row(kind: ItemType, item: SeedItem, review: SeedReview, now: datetime) -> I
     )
 
 
-def load_seed(*, session: Session, path: Path = SEED_FILE) -> int:
-    """Insert the seed items the database lacks; returns how many it inserted.
+def load_seed(*, session: Session, path: Path = SEED_FILE, triage: Path = TRIAGE_FILE) -> int:
+    """Insert the seed items and the triage ruleset version the database lacks; returns how many.
 
     Items already present are left as they are, so running it again changes nothing and
     never overwrites an editor's work.
     """
     seed = read_seed(path)
+    ruleset_added = store_ruleset(session=session, document=read_ruleset(triage, seed))
     present = set(session.exec(select(Item.id)).all())
     now = datetime.now(UTC)
     added: list[tuple[ItemType, SeedItem]] = []
@@ -135,7 +158,7 @@ def load_seed(*, session: Session, path: Path = SEED_FILE) -> int:
                         item_id=item_id(kind, item.slug),
                     )
                 )
-    if added:
+    if added or ruleset_added:
         version = session.get(ContentVersion, 1) or ContentVersion(id=1, version=0)
         version.version += 1
         session.add(version)
@@ -145,4 +168,4 @@ def load_seed(*, session: Session, path: Path = SEED_FILE) -> int:
         # Another replica seeded the same rows at the same moment: its rows are ours.
         session.rollback()
         return 0
-    return len(added)
+    return len(added) + ruleset_added

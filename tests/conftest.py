@@ -20,9 +20,7 @@ from app.core.db import alembic_config, make_engine
 from app.main import create_app
 from seed.loader import load_seed
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
@@ -34,17 +32,13 @@ def need_service(reason: str) -> None:
 
 
 def _postgres_admin() -> Engine:
-    engine = create_engine(
-        POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
+    engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
     try:
         with engine.connect():
             pass
     except Exception as exc:
         engine.dispose()
-        need_service(
-            f"PostgreSQL is not reachable at {make_url(POSTGRES_ADMIN_URL).host}: {type(exc).__name__}"
-        )
+        need_service(f"PostgreSQL is not reachable at {make_url(POSTGRES_ADMIN_URL).host}: {type(exc).__name__}")
     return engine
 
 
@@ -80,9 +74,7 @@ class EmptyDatabase:
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def databases(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[EmptyDatabase]:
+def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmptyDatabase]:
     """A factory of empty databases, once per backend."""
     admin = request.getfixturevalue("postgres_admin") if request.param == "postgresql" else None
     factory = EmptyDatabase(request.param, tmp_path_factory.mktemp(request.param), admin)
@@ -123,6 +115,7 @@ async def serve(url: str, *, fast: bool = True, refresh: float = 1.0) -> AsyncIt
     app = create_app(Settings(database_url=url, snapshot_refresh_seconds=refresh))
     if not fast:
         app.fast = None
+        app.posts = {}
     api = api_of(app)
     async with api.router.lifespan_context(api):
         transport = httpx.ASGITransport(app=app)

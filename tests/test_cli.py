@@ -29,7 +29,7 @@ def test_migrate_seed_export(database_env: str) -> None:
     assert runner.invoke(cli, ["migrate"]).exit_code == 0
     first = runner.invoke(cli, ["seed"])
     assert first.exit_code == 0
-    assert "seed: 50 items added" in first.output
+    assert "seed: 51 items added" in first.output
     second = runner.invoke(cli, ["seed"])
     assert "seed: 0 items added" in second.output
     exported = runner.invoke(cli, ["export"])

@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 from app.core.db import alembic_config, make_engine, migration_head, schema_is_current
 from tests.conftest import EmptyDatabase
 
-TABLES = {"alembic_version", "content_version", "item", "item_link"}
+TABLES = {"alembic_version", "content_version", "item", "item_link", "triage_ruleset"}
 
 
 def test_upgrade_downgrade_upgrade(databases: EmptyDatabase) -> None:
@@ -40,4 +40,4 @@ def test_migrations_match_the_models(databases: EmptyDatabase) -> None:
     finally:
         engine.dispose()
     assert diff == []
-    assert migration_head() == "0001"
+    assert migration_head() == "0002"

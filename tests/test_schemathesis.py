@@ -17,9 +17,7 @@ CONFIG = SchemathesisConfig.from_dict(
             "enabled": True,
             # A cursor is opaque: one that fits its pattern can still be unreadable, and the
             # documented answer to that is 400. Every other status is as schemathesis expects.
-            "positive_data_acceptance": {
-                "expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "429"]
-            },
+            "positive_data_acceptance": {"expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "429"]},
         },
     }
 )

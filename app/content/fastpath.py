@@ -37,11 +37,7 @@ def _strict_query(collection: str, query_string: bytes) -> ListQuery | None:
     cursor = seen.pop("cursor", None)
     for name, value in seen.items():
         values = allowed[name]
-        valid = (
-            value in values
-            if values is not None
-            else len(value) <= SLUG_MAX_LENGTH and SLUG_RE.fullmatch(value)
-        )
+        valid = value in values if values is not None else len(value) <= SLUG_MAX_LENGTH and SLUG_RE.fullmatch(value)
         if not valid:
             return None
     return ListQuery(

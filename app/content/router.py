@@ -86,9 +86,7 @@ def cause_filters(
 
 def symptom_filters(
     condition: ConditionFilter = None,
-    red_flag: Annotated[
-        bool | None, Query(description="Only red flags (true) or only others (false).")
-    ] = None,
+    red_flag: Annotated[bool | None, Query(description="Only red flags (true) or only others (false).")] = None,
 ) -> Filters:
     """Filters of the symptoms list."""
     flag = None if red_flag is None else ("true" if red_flag else "false")
@@ -97,9 +95,7 @@ def symptom_filters(
 
 def treatment_filters(
     condition: ConditionFilter = None,
-    category: Annotated[
-        TreatmentCategory | None, Query(description="Only treatments of this category.")
-    ] = None,
+    category: Annotated[TreatmentCategory | None, Query(description="Only treatments of this category.")] = None,
 ) -> Filters:
     """Filters of the treatments list."""
     return _present(condition=condition, category=category)
@@ -109,9 +105,7 @@ def _present(**values: str | None) -> Filters:
     return tuple(sorted((name, str(value)) for name, value in values.items() if value is not None))
 
 
-def _add_collection(
-    collection: str, noun: str, model: type[BaseModel], filters: Callable[..., Filters]
-) -> None:
+def _add_collection(collection: str, noun: str, model: type[BaseModel], filters: Callable[..., Filters]) -> None:
     @router.get(
         f"/{collection}",
         name=f"list_{collection}",

@@ -14,9 +14,7 @@ class Citation(BaseModel):
     source: str = Field(
         description="Slug of the source, resolvable at /v1/sources/{slug}.", examples=["renova-back-spasms"]
     )
-    locator: str = Field(
-        description="The section or paragraph of the source.", examples=["Treatments, paragraph 1"]
-    )
+    locator: str = Field(description="The section or paragraph of the source.", examples=["Treatments, paragraph 1"])
 
 
 class ItemSummary(BaseModel):
@@ -38,12 +36,8 @@ class ContentPublic(BaseModel):
     summary: str = Field(description="One or two sentences.")
     body: str = Field(description="Plain-text paragraphs separated by a blank line.")
     sources: list[Citation] = Field(description="Citations backing this item.")
-    last_reviewed: date = Field(
-        description="When an editor last reviewed this item.", examples=["2026-11-24"]
-    )
-    next_review_due: date = Field(
-        description="When the item is next due for review.", examples=["2027-11-24"]
-    )
+    last_reviewed: date = Field(description="When an editor last reviewed this item.", examples=["2026-11-24"])
+    next_review_due: date = Field(description="When the item is next due for review.", examples=["2027-11-24"])
     updated_at: datetime = Field(description="When the published revision was made (RFC 3339).")
     revision: int = Field(description="Grows by one with each published change.", examples=[1])
 
@@ -96,9 +90,7 @@ class CitedFor(BaseModel):
 
     type: str = Field(description="Type of the citing item.", examples=["treatment"])
     slug: str = Field(description="Slug of the citing item.", examples=["ice-and-heat"])
-    locator: str = Field(
-        description="The section or paragraph it cites.", examples=["Treatments, paragraph 1"]
-    )
+    locator: str = Field(description="The section or paragraph it cites.", examples=["Treatments, paragraph 1"])
 
 
 class SourcePublic(BaseModel):
@@ -107,9 +99,7 @@ class SourcePublic(BaseModel):
     slug: str = Field(description="Stable public id.", examples=["renova-back-spasms"])
     type: Literal["source"] = Field(description="Always `source`.")
     name: str = Field(description="Short display name.", examples=["Renova: back spasms"])
-    title: str = Field(
-        description="The publication's own title.", examples=["Understanding and Treating Back Spasms"]
-    )
+    title: str = Field(description="The publication's own title.", examples=["Understanding and Treating Back Spasms"])
     publisher: str = Field(description="Who published it.", examples=["Renova"])
     url: str | None = Field(description="Where to read it, when known.")
     summary: str = Field(description="What the source is and what we use it for.")

@@ -154,7 +154,5 @@ def published_content(*, session: Session) -> PublishedContent:
     cited_for: dict[str, list[CitedFor]] = defaultdict(list)
     for row in rows:
         for citation in row.citations:
-            cited_for[citation["source"]].append(
-                CitedFor(type=row.type, slug=row.slug, locator=citation["locator"])
-            )
+            cited_for[citation["source"]].append(CitedFor(type=row.type, slug=row.slug, locator=citation["locator"]))
     return PublishedContent(version, list(rows), linked, conditions_of, cited_for)

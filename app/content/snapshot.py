@@ -20,6 +20,7 @@ from app.content.models import SLUG_RE, CauseCategory, ItemType, TreatmentCatego
 from app.content.service import PublishedContent, content_version, published_content
 from app.core.errors import BadRequest, NotFound
 from app.core.http import Representation
+from app.triage.service import Triage, load_triage
 
 logger = logging.getLogger("app.snapshot")
 
@@ -102,6 +103,8 @@ class Snapshot:
     version: int
     details: dict[str, Representation]
     listings: dict[str, list[_Listed]]
+    treatments: dict[str, dict[str, str]]
+    triage: Triage | None = None
     first_pages: dict[str, Representation] = field(init=False)
     _pages: dict[tuple[str, ListQuery], Representation] = field(default_factory=dict)
     _page_bytes: int = 0
@@ -112,6 +115,7 @@ class Snapshot:
         """Serialise every published item once, as details and list entries."""
         details: dict[str, Representation] = {}
         listings: dict[str, list[_Listed]] = {}
+        treatments: dict[str, dict[str, str]] = {}
         for collection, kind in COLLECTIONS.items():
             listings[collection] = []
             for model in content.models(kind):
@@ -120,7 +124,9 @@ class Snapshot:
                 body = bytes(memoryview(orjson.dumps(item)))
                 details[f"/v1/{collection}/{item['slug']}"] = Representation.build(body)
                 listings[collection].append(_Listed(str(item["slug"]), body, _facets(item)))
-        return cls(content.version, details, listings)
+                if kind == ItemType.treatment:
+                    treatments[item["slug"]] = {k: item[k] for k in ("slug", "name", "summary", "category")}
+        return cls(content.version, details, listings, treatments)
 
     def detail(self, collection: str, slug: str) -> Representation:
         """The prepared detail of one item; NotFound when nothing has that slug."""
@@ -152,9 +158,7 @@ class Snapshot:
         listed = self.listings[collection]
         if query.filters:
             listed = [
-                entry
-                for entry in listed
-                if all(value in entry.facets.get(name, ()) for name, value in query.filters)
+                entry for entry in listed if all(value in entry.facets.get(name, ()) for name, value in query.filters)
             ]
         start = 0
         if query.cursor is not None:
@@ -185,7 +189,9 @@ class SnapshotStore:
         with Session(self.engine) as session:
             if self.current is not None and content_version(session=session) == self.current.version:
                 return False
-            self.current = Snapshot.build(published_content(session=session))
+            snapshot = Snapshot.build(published_content(session=session))
+            snapshot.triage = load_triage(session=session, treatments=snapshot.treatments)
+            self.current = snapshot
         # The snapshot lives until the next change: keep the collector from rescanning it.
         gc.collect()
         gc.freeze()
@@ -198,9 +204,7 @@ class SnapshotStore:
             self.refresh()
         except Exception as exc:
             if not self.failing:  # once per outage, not once per poll
-                logger.warning(
-                    "content refresh failed, serving the snapshot in memory: %s", type(exc).__name__
-                )
+                logger.warning("content refresh failed, serving the snapshot in memory: %s", type(exc).__name__)
             self.failing = True
         else:
             if self.failing:

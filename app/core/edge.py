@@ -2,13 +2,18 @@
 
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.http import Representation
+from app.core.errors import problem_response
+from app.core.http import Headers, Representation
 
 FastResponder = Callable[[Scope], Representation | None]
+BodyResponder = Callable[[Scope, bytes], tuple[int, Headers, bytes] | None]
+
+MAX_BODY_BYTES = 64 * 1024
+_BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
@@ -39,19 +44,26 @@ class Edge:
     """Stamps X-Request-ID and CORS on every response, answers CORS preflights, and serves
     prepared GETs ahead of the framework.
 
-    `fast` answers a GET from memory or returns None; whatever it does not answer, and every
-    other request, goes to the wrapped application, which stays the documented contract.
+    `fast` answers a GET from memory or returns None; `posts` maps paths to responders that
+    answer a POST body or return None. Whatever they do not answer goes to the wrapped
+    application, which stays the documented contract. Request bodies over 64 KiB get a 413.
     """
 
-    def __init__(self, app: ASGIApp, fast: FastResponder | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        fast: FastResponder | None = None,
+        posts: Mapping[str, BodyResponder] | None = None,
+    ) -> None:
         self.app = app
         self.fast = fast
+        self.posts = dict(posts or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = if_none_match = accept_encoding = preflight = None
+        request_id = if_none_match = accept_encoding = preflight = length = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
                 request_id = value
@@ -61,6 +73,8 @@ class Edge:
                 accept_encoding = value
             elif name == b"access-control-request-method":
                 preflight = value
+            elif name == b"content-length":
+                length = value
         if request_id is None or not _SANE_REQUEST_ID.fullmatch(request_id):
             request_id = new_request_id()
         stamp = (b"x-request-id", request_id)
@@ -81,7 +95,54 @@ class Edge:
                 message["headers"] = [*message.get("headers", ()), *CORS_HEADERS, stamp]
             await send(message)
 
+        if method not in _BODYLESS:
+            received = await _read_body(receive, length)
+            if received is None:
+                too_large = problem_response(413, "The request body is over 64 KiB.", code="content-too-large")
+                await too_large(scope, receive, send_stamped)
+                return
+            responder = self.posts.get(scope["path"]) if method == "POST" else None
+            answered = responder(scope, received) if responder is not None else None
+            if answered is not None:
+                status, headers, content = answered
+                await _send_all(send, status, [*headers, *CORS_HEADERS, stamp], content)
+                return
+            receive = _replay(received, receive)
         await self.app(scope, receive, send_stamped)
+
+
+async def _read_body(receive: Receive, length: bytes | None) -> bytes | None:
+    """The whole request body, or None when it is over the limit (read no further then)."""
+    if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that gives the body already read, then waits on the client as before."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 async def _send_all(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

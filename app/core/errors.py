@@ -23,22 +23,16 @@ class ValidationItem(BaseModel):
         description="Where the bad value is: the part of the request, then the field.",
         examples=[["query", "limit"]],
     )
-    msg: str = Field(
-        description="What is wrong with it.", examples=["Input should be less than or equal to 100"]
-    )
+    msg: str = Field(description="What is wrong with it.", examples=["Input should be less than or equal to 100"])
 
 
 class Problem(BaseModel):
     """An RFC 9457 problem detail, sent for every 4xx and 5xx response."""
 
-    type: str = Field(
-        description="A URI naming the kind of problem.", examples=["urn:backpain:problem:not-found"]
-    )
+    type: str = Field(description="A URI naming the kind of problem.", examples=["urn:backpain:problem:not-found"])
     title: str = Field(description="A short summary of the kind of problem.", examples=["Not Found"])
     status: int = Field(description="The HTTP status code.", examples=[404])
-    detail: str = Field(
-        description="What went wrong with this request.", examples=["No condition has the slug 'foo'."]
-    )
+    detail: str = Field(description="What went wrong with this request.", examples=["No condition has the slug 'foo'."])
     errors: list[ValidationItem] | None = Field(
         default=None, description="Validation problems only: each rejected value."
     )
@@ -50,9 +44,10 @@ class AppError(Exception):
     status: int = 500
     code: str = "internal-error"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.errors = errors
 
 
 class BadRequest(AppError):
@@ -63,6 +58,18 @@ class BadRequest(AppError):
 class NotFound(AppError):
     status = 404
     code = "not-found"
+
+
+class UnsupportedMediaType(AppError):
+    status = 415
+    code = "unsupported-media-type"
+
+
+class InvalidInput(AppError):
+    """A request whose values are wrong; `errors` names each one by `loc`."""
+
+    status = 422
+    code = "validation-error"
 
 
 class ServiceUnavailable(AppError):
@@ -92,7 +99,7 @@ def problem_response(
 
 async def _app_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
-    return problem_response(exc.status, exc.detail, code=exc.code)
+    return problem_response(exc.status, exc.detail, code=exc.code, errors=exc.errors)
 
 
 async def _http_error(_: Request, exc: Exception) -> Response:
@@ -112,9 +119,7 @@ async def _validation_error(_: Request, exc: Exception) -> Response:
         {"loc": [str(part) if not isinstance(part, int) else part for part in err["loc"]], "msg": err["msg"]}
         for err in exc.errors()
     ]
-    return problem_response(
-        422, "The request has invalid values; see errors.", code="validation-error", errors=errors
-    )
+    return problem_response(422, "The request has invalid values; see errors.", code="validation-error", errors=errors)
 
 
 async def _unexpected_error(_: Request, exc: Exception) -> Response:
@@ -133,6 +138,8 @@ def install_error_handlers(app: FastAPI) -> None:
 _DESCRIPTIONS = {
     400: "The request is malformed, for example an unreadable cursor.",
     404: "Nothing has that slug.",
+    413: "The request body is over 64 KiB.",
+    415: "The request body is not JSON.",
     422: "A parameter has an invalid value; `errors` says which.",
     500: "An unexpected error on the server.",
     503: "The service cannot answer right now.",

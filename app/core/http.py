@@ -22,8 +22,7 @@ def public_cache_control() -> bytes:
     """The Cache-Control of published content, one shared object for every representation."""
     settings = get_settings()
     return (
-        f"public, max-age={settings.cache_max_age}, "
-        f"stale-while-revalidate={settings.cache_stale_while_revalidate}"
+        f"public, max-age={settings.cache_max_age}, stale-while-revalidate={settings.cache_stale_while_revalidate}"
     ).encode()
 
 
@@ -70,13 +69,14 @@ class Representation:
         *,
         media_type: bytes = JSON_MEDIA_TYPE,
         cache_control: bytes | None = None,
+        vary: bytes = b"Accept-Encoding",
         extra_headers: Sequence[tuple[bytes, bytes]] = (),
     ) -> "Representation":
         """Hash, compress and lay out the headers of a body once."""
         digest = hashlib.blake2b(body, digest_size=16).hexdigest()
         common: Headers = [
             (b"cache-control", cache_control or public_cache_control()),
-            (b"vary", b"Accept-Encoding"),
+            (b"vary", vary),
             *extra_headers,
         ]
 
@@ -101,9 +101,7 @@ class Representation:
             gzipped = variant(packed, f'"{digest}-gz"'.encode(), [(b"content-encoding", b"gzip")])
         return cls(identity=identity, gzipped=gzipped)
 
-    def select(
-        self, if_none_match: bytes | None, accept_encoding: bytes | None
-    ) -> tuple[int, Headers, bytes]:
+    def select(self, if_none_match: bytes | None, accept_encoding: bytes | None) -> tuple[int, Headers, bytes]:
         """The one place that turns a representation into status, headers and body."""
         chosen = self.identity
         if self.gzipped is not None and accept_encoding and accepts_gzip(accept_encoding):

@@ -12,11 +12,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 from alembic import command
 from sqlmodel import Session
 
@@ -26,9 +28,13 @@ from app.content.snapshot import Snapshot
 from app.core.db import alembic_config, make_engine
 from seed.loader import item_id, load_seed
 from tests.bench.load import Result, run_load
+from tests.triage.answers import answers
 
 DETAIL = "/v1/conditions/back-spasms"
 LIST = "/v1/treatments"
+TRIAGE = "/v1/triage"
+SELF_CARE = orjson.dumps({"answers": answers(started_after_strain=True)})
+JSON = {"Content-Type": "application/json"}
 
 
 def prepare_db(path: Path, items: int) -> str:
@@ -131,9 +137,7 @@ def server(target: str, env: dict[str, str]) -> Iterator[tuple[int, int]]:
             try:
                 if (
                     httpx.get(
-                        f"http://127.0.0.1:{port}/healthz"
-                        if "main" in target
-                        else f"http://127.0.0.1:{port}{DETAIL}"
+                        f"http://127.0.0.1:{port}/healthz" if "main" in target else f"http://127.0.0.1:{port}{DETAIL}"
                     ).status_code
                     == 200
                 ):
@@ -154,6 +158,27 @@ def peak_rss_mb(pid: int) -> float:
 
 
 IDENTITY = {"Accept-Encoding": "identity"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One measured request."""
+
+    name: str
+    path: str
+    status: int
+    body: bytes | None = None
+
+
+def check(case: Case, port: int, conditional: dict[str, str]) -> None:
+    """The server answers the case as expected before it is measured."""
+    url = f"http://127.0.0.1:{port}{case.path}"
+    if case.body is not None:
+        got = httpx.post(url, content=case.body, headers=JSON)
+        assert got.json().get("level", "self_care") == "self_care", got.text
+    else:
+        got = httpx.get(url, headers={**IDENTITY, **(conditional if case.status == 304 else {})})
+    assert got.status_code == case.status, (case, got.status_code)
 
 
 def etag_of(port: int) -> str:
@@ -197,26 +222,27 @@ def main() -> None:
         with servers(urls, tmp) as (ports, pids):
             names = list(ports)
             cases = [
-                ("condition detail", DETAIL, 200),
-                ("treatments list", LIST, 200),
-                ("304 revalidation", DETAIL, 304),
+                Case("condition detail", DETAIL, 200),
+                Case("treatments list", LIST, 200),
+                Case("304 revalidation", DETAIL, 304),
+                Case("triage POST", TRIAGE, 200, SELF_CARE),
             ]
             conditional = {name: {"If-None-Match": etag_of(ports[name])} for name in names}
-            for case, path, status in cases:  # check what is measured, then warm up
+
+            def measure(case: Case, name: str, seconds: float) -> Result:
+                headers = conditional[name] if case.status == 304 else JSON if case.body else {}
+                return run_load(ports[name], case.path, headers, seconds, case.body)
+
+            for case in cases:  # check what is measured, then warm up
                 for name in names:
-                    sent = conditional[name] if status == 304 else {}
-                    got = httpx.get(f"http://127.0.0.1:{ports[name]}{path}", headers={**IDENTITY, **sent})
-                    assert got.status_code == status, (case, name, got.status_code)
-                    run_load(ports[name], path, sent, 1)
+                    check(case, ports[name], conditional[name])
+                    measure(case, name, 1)
             results: dict[tuple[str, str], list[Result]] = {}
             for round_no in range(args.rounds):
                 order = names if round_no % 2 == 0 else names[::-1]
-                for case, path, status in cases:
+                for case in cases:
                     for name in order:
-                        sent = conditional[name] if status == 304 else {}
-                        results.setdefault((case, name), []).append(
-                            run_load(ports[name], path, sent, args.seconds)
-                        )
+                        results.setdefault((case.name, name), []).append(measure(case, name, args.seconds))
             report(cases, names, results, pids)
 
 
@@ -240,19 +266,19 @@ def servers(urls: dict[str, str], tmp: str) -> Iterator[tuple[dict[str, int], di
 
 
 def report(
-    cases: list[tuple[str, str, int]],
+    cases: list[Case],
     names: list[str],
     results: dict[tuple[str, str], list[Result]],
     pids: dict[str, int],
 ) -> None:
     print(f"\n{'path':<18} {'server':<12} {'req/s':>9} {'p99 ms':>8} {'vs bare':>8}")
-    for case, _, _ in cases:
-        bare = statistics.median(r.rps for r in results[(case, "bare")])
+    for case in cases:
+        bare = statistics.median(r.rps for r in results[(case.name, "bare")])
         for name in names:
-            runs = results[(case, name)]
+            runs = results[(case.name, name)]
             rps = statistics.median(r.rps for r in runs)
             p99 = statistics.median(r.p99_ms for r in runs)
-            print(f"{case:<18} {name:<12} {rps:>9.0f} {p99:>8.2f} {rps / bare:>8.2f}")
+            print(f"{case.name:<18} {name:<12} {rps:>9.0f} {p99:>8.2f} {rps / bare:>8.2f}")
     print()
     for name, pid in pids.items():
         print(f"peak RSS ({name}): {peak_rss_mb(pid):.1f} MB")

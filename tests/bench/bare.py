@@ -4,6 +4,8 @@ import json
 import os
 from typing import Any
 
+import orjson
+
 Prepared = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
@@ -24,8 +26,20 @@ _RESPONSES = _load()
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """Look the request up and send the captured response."""
+    """A POST: parse the JSON body and send it back re-serialised. A GET: the captured response."""
     if scope["type"] != "http":
+        return
+    if scope["method"] == "POST":
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        echoed = orjson.dumps(orjson.loads(b"".join(chunks)))
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(echoed)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": echoed})
         return
     if_none_match = b""
     for name, value in scope["headers"]:

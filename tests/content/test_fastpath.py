@@ -34,9 +34,7 @@ def comparable(response: httpx.Response) -> tuple[int, bytes, dict[str, str]]:
 
 
 @pytest.mark.parametrize(("url", "headers"), REQUESTS)
-async def test_same_answer_with_and_without_fast_path(
-    seeded_url: str, url: str, headers: dict[str, str]
-) -> None:
+async def test_same_answer_with_and_without_fast_path(seeded_url: str, url: str, headers: dict[str, str]) -> None:
     async with serve(seeded_url) as fast, serve(seeded_url, fast=False) as routed:
         expected = comparable(await routed.get(url, headers=headers))
         assert comparable(await fast.get(url, headers=headers)) == expected
@@ -47,3 +45,23 @@ async def test_pages_after_a_cursor_match(seeded_url: str) -> None:
         cursor = (await fast.get("/v1/symptoms?limit=4")).json()["next_cursor"]
         url = f"/v1/symptoms?limit=4&cursor={cursor}"
         assert comparable(await fast.get(url)) == comparable(await routed.get(url))
+
+
+TRIAGE_BODIES = [
+    b'{"answers": {"fever": true}}',
+    b'{"answers": {}}',
+    b'{"answers": {"age": 40.0, "first_episode": true}}',
+    b'{"answers": {"fever": 1}}',
+    b'{"answers": []}',
+    b"{",
+    b'{"answers": {}, "extra": 1}',
+]
+
+
+@pytest.mark.parametrize("body", TRIAGE_BODIES)
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+async def test_triage_same_answer_with_and_without_fast_path(seeded_url: str, body: bytes, content_type: str) -> None:
+    async with serve(seeded_url) as fast, serve(seeded_url, fast=False) as routed:
+        headers = {"content-type": content_type}
+        expected = comparable(await routed.post("/v1/triage", content=body, headers=headers))
+        assert comparable(await fast.post("/v1/triage", content=body, headers=headers)) == expected

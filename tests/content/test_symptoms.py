@@ -38,9 +38,7 @@ async def test_red_flag_detail(client: httpx.AsyncClient) -> None:
 async def test_abdominal_spread_is_an_urgent_red_flag_citing_the_article(client: httpx.AsyncClient) -> None:
     body = (await client.get("/v1/symptoms/pain-spreads-to-abdomen")).json()
     assert body["urgency"] == "urgent"
-    assert {"source": "renova-back-spasms", "locator": "Treatments of Back Spasms, paragraph 2"} in body[
-        "sources"
-    ]
+    assert {"source": "renova-back-spasms", "locator": "Treatments of Back Spasms, paragraph 2"} in body["sources"]
 
 
 async def test_framework_spellings_of_bool_are_accepted(client: httpx.AsyncClient) -> None:

@@ -25,18 +25,14 @@ async def test_detail(client: httpx.AsyncClient) -> None:
     assert body["type"] == "treatment"
     assert body["category"] == "self_care"
     assert body["when_to_use"] == "Early on, while the area is inflamed."
-    assert (
-        body["cautions"] == "Never put ice straight on bare skin, and limit each spell to about 20 minutes."
-    )
+    assert body["cautions"] == "Never put ice straight on bare skin, and limit each spell to about 20 minutes."
     assert body["conditions"] == ["back-spasms"]
 
 
 async def test_medication_covers_what_a_doctor_may_prescribe(client: httpx.AsyncClient) -> None:
     body = (await client.get("/v1/treatments/cortisone-injections")).json()
     assert "lower abdominal" in body["body"]
-    assert body["sources"] == [
-        {"source": "renova-back-spasms", "locator": "Treatments of Back Spasms, paragraph 2"}
-    ]
+    assert body["sources"] == [{"source": "renova-back-spasms", "locator": "Treatments of Back Spasms, paragraph 2"}]
 
 
 async def test_category_of_causes_is_not_a_treatment_category(client: httpx.AsyncClient) -> None:

@@ -53,9 +53,7 @@ async def test_wrong_method_is_405_with_allow(client: httpx.AsyncClient, method:
         ("/v1/treatments?cursor=%00", ["query", "cursor"]),
     ],
 )
-async def test_bad_input_is_a_422_naming_the_parameter(
-    client: httpx.AsyncClient, url: str, loc: list[str]
-) -> None:
+async def test_bad_input_is_a_422_naming_the_parameter(client: httpx.AsyncClient, url: str, loc: list[str]) -> None:
     body = assert_problem(await client.get(url), 422)
     assert body["type"] == "urn:backpain:problem:validation-error"
     errors = body["errors"]

@@ -70,9 +70,7 @@ def database_down(databases: EmptyDatabase, url: str, client: httpx.AsyncClient)
         return
     with databases.admin.connect() as admin:
         admin.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-        admin.execute(
-            text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
-        )
+        admin.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
         try:
             yield
         finally:
@@ -119,8 +117,6 @@ async def test_a_change_is_served_within_two_seconds(databases: EmptyDatabase) -
             await asyncio.sleep(0.05)
         assert body["revision"] == 2
         summary = next(
-            t
-            for t in (await client.get("/v1/conditions/back-spasms")).json()["treatments"]
-            if t["slug"] == "heat"
+            t for t in (await client.get("/v1/conditions/back-spasms")).json()["treatments"] if t["slug"] == "heat"
         )
         assert summary["name"] == "Warmth"

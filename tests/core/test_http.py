@@ -76,9 +76,7 @@ async def test_gzip_when_accepted(client: httpx.AsyncClient) -> None:
     assert int(packed.headers["content-length"]) < int(plain.headers["content-length"])
     assert packed.content == plain.content  # httpx decodes the gzip body
     assert gzip.decompress(gzip.compress(plain.content)) == plain.content
-    refused = await client.get(
-        "/v1/conditions/back-spasms", headers={"accept-encoding": "gzip;q=0, identity"}
-    )
+    refused = await client.get("/v1/conditions/back-spasms", headers={"accept-encoding": "gzip;q=0, identity"})
     assert "content-encoding" not in refused.headers
     # The ETag of either variant revalidates.
     for etag in (plain.headers["etag"], packed.headers["etag"]):
@@ -93,9 +91,7 @@ async def test_small_bodies_are_not_compressed(client: httpx.AsyncClient) -> Non
     assert "content-encoding" not in response.headers
 
 
-@pytest.mark.parametrize(
-    "url", ["/v1/conditions/back-spasms", "/v1/treatments?limit=2", "/v1/nothing", "/readyz"]
-)
+@pytest.mark.parametrize("url", ["/v1/conditions/back-spasms", "/v1/treatments?limit=2", "/v1/nothing", "/readyz"])
 async def test_cors_on_every_response(client: httpx.AsyncClient, url: str) -> None:
     response = await client.get(url, headers={"origin": "https://clinic.example"})
     assert response.headers["access-control-allow-origin"] == "*"

@@ -1,0 +1,1 @@
+"""Triage: the ruleset as data, a pure engine that evaluates it, and its routes."""

@@ -1,0 +1,131 @@
+"""The triage routes: the questionnaire, and an assessment of answers."""
+
+from typing import Annotated, Any
+
+import yaml
+from fastapi import APIRouter, Depends, Request
+from starlette.types import Scope
+
+from app.content.router import SnapshotDep
+from app.content.snapshot import SnapshotStore
+from app.core.edge import BodyResponder
+from app.core.errors import AppError, ServiceUnavailable, UnsupportedMediaType, problem_responses
+from app.core.http import Headers, PreparedResponse, represent
+from app.triage.ruleset import RulesetDocument
+from app.triage.schemas import Questionnaire, TriageResult
+from app.triage.service import Triage
+from seed.loader import TRIAGE_FILE
+
+router = APIRouter(prefix="/v1/triage", tags=["triage"])
+TRIAGE_PATH = "/v1/triage"
+
+
+def current_triage(snapshot: SnapshotDep) -> Triage:
+    """The ruleset in force; 503 until one is loaded."""
+    if snapshot.triage is None:
+        raise ServiceUnavailable("The triage ruleset is not loaded yet; try again shortly.")
+    return snapshot.triage
+
+
+TriageDep = Annotated[Triage, Depends(current_triage)]
+
+
+def wants_fhir(accept: str | None) -> bool:
+    """True when the client asks for FHIR JSON."""
+    return accept is not None and "application/fhir+json" in accept.lower()
+
+
+def is_json(content_type: bytes | None) -> bool:
+    """application/json or any +json type, with or without parameters."""
+    if content_type is None:
+        return False
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
+
+
+def _request_schema() -> dict[str, Any]:
+    """The request body schema, from the ruleset the seed ships: one property per question."""
+    document = RulesetDocument.model_validate(yaml.safe_load(TRIAGE_FILE.read_text(encoding="utf-8")))
+    answers = {
+        q.id: (
+            {"type": ["boolean", "null"], "description": q.text}
+            if q.type == "bool"
+            else {"type": ["integer", "null"], "minimum": q.min, "maximum": q.max, "description": q.text}
+        )
+        for q in document.questions
+    }
+    example = {"answers": {q.id: (False if q.type == "bool" else q.min or 1) for q in document.questions}}
+    example["answers"].update({"age": 30, "duration_days": 2, "pain_severity": 4, "started_after_strain": True})
+    schema = {
+        "type": "object",
+        "required": ["answers"],
+        "additionalProperties": False,
+        "properties": {
+            "answers": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": answers,
+                "description": "Answers by question id; null or absent means unanswered.",
+            }
+        },
+    }
+    return {"required": True, "content": {"application/json": {"schema": schema, "example": example}}}
+
+
+_CACHE_HEADERS: dict[str, Any] = {
+    "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "How long shared caches may keep it.", "schema": {"type": "string"}},
+}
+
+
+@router.get(
+    "/questionnaire",
+    summary="The triage questionnaire",
+    response_model=Questionnaire,
+    responses={
+        200: {
+            "headers": _CACHE_HEADERS,
+            "content": {
+                "application/fhir+json": {"schema": {"type": "object", "description": "FHIR R4 Questionnaire"}}
+            },
+        },
+        304: {"description": "Not Modified: the `If-None-Match` ETag is current.", "headers": _CACHE_HEADERS},
+        **problem_responses(503),
+    },
+)
+async def questionnaire(request: Request, triage: TriageDep) -> PreparedResponse:
+    """The questions in three steps, red flags first; a FHIR R4 Questionnaire with Accept: application/fhir+json."""
+    chosen = triage.fhir if wants_fhir(request.headers.get("accept")) else triage.questionnaire
+    return represent(chosen, request.headers.raw)
+
+
+@router.post(
+    "",
+    summary="Assess answers",
+    response_model=TriageResult,
+    responses=problem_responses(400, 413, 415, 422, 503),
+    openapi_extra={"requestBody": _request_schema()},
+)
+async def assess_answers(request: Request, triage: TriageDep) -> PreparedResponse:
+    """How soon and where to get care, and why; or the questions still needed. Nothing is stored."""
+    if not is_json(request.headers.get("content-type", "").encode() or None):
+        raise UnsupportedMediaType("Send the answers as application/json.")
+    return PreparedResponse(*triage.answer(await request.body()))
+
+
+def triage_responder(store: SnapshotStore) -> BodyResponder:
+    """Answers a well-formed triage POST without the framework; anything else goes to the route."""
+
+    def respond(scope: Scope, body: bytes) -> tuple[int, Headers, bytes] | None:
+        snapshot = store.current
+        if snapshot is None or snapshot.triage is None:
+            return None
+        content_type = next((value for name, value in scope["headers"] if name == b"content-type"), None)
+        if not is_json(content_type):
+            return None
+        try:
+            return snapshot.triage.answer(body)
+        except AppError:
+            return None
+
+    return respond
