@@ -122,47 +122,44 @@ def test_level_is_the_most_urgent_fired_rule(given_answers: dict[str, object]) -
         assert "emergency" not in fired_levels
 
 
+def rule(rule_id: str, level: str, *terms: dict[str, object]) -> dict[str, object]:
+    """A rule of a small test ruleset."""
+    return {
+        "id": rule_id,
+        "when": list(terms),
+        "level": level,
+        "explanation": "e",
+        "sources": [{"source": "s", "locator": "l"}],
+    }
+
+
+def small_ruleset(rules: list[dict[str, object]]) -> dict[str, object]:
+    """Two levels, one bool and one int question, and the given rules."""
+    return {
+        "version": "test-1",
+        "disclaimer": "d",
+        "incomplete": {"title": "t", "advice": "a"},
+        "levels": [
+            {"id": level, "timeframe": level, "title": "t", "advice": "a", "safety_net": []}
+            for level in ("now", "later")
+        ],
+        "steps": [{"step": 1, "title": "s"}],
+        "questions": [
+            {"id": "hot", "step": 1, "type": "bool", "required": True, "text": "t", "help": "h"},
+            {"id": "score", "step": 1, "type": "int", "min": 0, "max": 5, "required": True, "text": "t", "help": "h"},
+        ],
+        "rules": rules,
+    }
+
+
 def test_any_ruleset_of_the_same_shape() -> None:
     document = RulesetDocument.model_validate(
-        {
-            "version": "test-1",
-            "disclaimer": "d",
-            "incomplete": {"title": "t", "advice": "a"},
-            "levels": [
-                {"id": "now", "timeframe": "now", "title": "t", "advice": "a", "safety_net": []},
-                {"id": "later", "timeframe": "later", "title": "t", "advice": "a", "safety_net": []},
-            ],
-            "steps": [{"step": 1, "title": "s"}],
-            "questions": [
-                {"id": "hot", "step": 1, "type": "bool", "required": True, "text": "t", "help": "h"},
-                {
-                    "id": "score",
-                    "step": 1,
-                    "type": "int",
-                    "min": 0,
-                    "max": 5,
-                    "required": True,
-                    "text": "t",
-                    "help": "h",
-                },
-            ],
-            "rules": [
-                {
-                    "id": "hot-and-high",
-                    "when": [{"question": "hot", "is": True}, {"question": "score", ">=": 4}],
-                    "level": "now",
-                    "explanation": "e",
-                    "sources": [{"source": "s", "locator": "l"}],
-                },
-                {
-                    "id": "low",
-                    "when": [{"question": "score", "<": 1}],
-                    "level": "now",
-                    "explanation": "e",
-                    "sources": [{"source": "s", "locator": "l"}],
-                },
-            ],
-        }
+        small_ruleset(
+            [
+                rule("hot-and-high", "now", {"question": "hot", "is": True}, {"question": "score", ">=": 4}),
+                rule("low", "now", {"question": "score", "<": 1}),
+            ]
+        )
     )
     engine = compile_ruleset(document)
     assert assess(engine, {"hot": True, "score": 4}).level == "now"
@@ -173,56 +170,15 @@ def test_any_ruleset_of_the_same_shape() -> None:
 
 
 @pytest.mark.parametrize(
-    "rules",
+    "bad",
     [
-        [
-            {
-                "id": "x",
-                "when": [{"question": "nope", "is": True}],
-                "level": "now",
-                "explanation": "e",
-                "sources": [{"source": "s", "locator": "l"}],
-            }
-        ],
-        [
-            {
-                "id": "x",
-                "when": [{"question": "hot", "<": 1}],
-                "level": "now",
-                "explanation": "e",
-                "sources": [{"source": "s", "locator": "l"}],
-            }
-        ],
-        [
-            {
-                "id": "x",
-                "when": [{"question": "hot", "is": True}],
-                "level": "soon",
-                "explanation": "e",
-                "sources": [{"source": "s", "locator": "l"}],
-            }
-        ],
-        [
-            {
-                "id": "x",
-                "when": [{"question": "hot", "is": True, "<": 1}],
-                "level": "now",
-                "explanation": "e",
-                "sources": [{"source": "s", "locator": "l"}],
-            }
-        ],
+        rule("x", "now", {"question": "nope", "is": True}),
+        rule("x", "now", {"question": "hot", "<": 1}),
+        rule("x", "now", {"question": "score", "is": True}),
+        rule("x", "soon", {"question": "hot", "is": True}),
+        rule("x", "now", {"question": "hot", "is": True, "<": 1}),
     ],
 )
-def test_rulesets_that_do_not_resolve_are_refused(rules: list[dict[str, object]]) -> None:
+def test_rulesets_that_do_not_resolve_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError, match=r"rule x|term on hot"):
-        RulesetDocument.model_validate(
-            {
-                "version": "bad",
-                "disclaimer": "d",
-                "incomplete": {"title": "t", "advice": "a"},
-                "levels": [{"id": "now", "timeframe": "now", "title": "t", "advice": "a", "safety_net": []}],
-                "steps": [{"step": 1, "title": "s"}],
-                "questions": [{"id": "hot", "step": 1, "type": "bool", "required": True, "text": "t", "help": "h"}],
-                "rules": rules,
-            }
-        )
+        RulesetDocument.model_validate(small_ruleset([bad]))
