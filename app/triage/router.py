@@ -1,5 +1,6 @@
 """The triage routes: the questionnaire, and an assessment of answers."""
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import yaml
@@ -35,8 +36,9 @@ def wants_fhir(accept: str | None) -> bool:
     return accept is not None and "application/fhir+json" in accept.lower()
 
 
-def is_json(content_type: bytes | None) -> bool:
-    """application/json or any +json type, with or without parameters."""
+def is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """The request says its body is application/json or another +json type."""
+    content_type = next((value for name, value in headers if name == b"content-type"), None)
     if content_type is None:
         return False
     media = content_type.split(b";", 1)[0].strip().lower()
@@ -108,7 +110,7 @@ async def questionnaire(request: Request, triage: TriageDep) -> PreparedResponse
 )
 async def assess_answers(request: Request, triage: TriageDep) -> PreparedResponse:
     """How soon and where to get care, and why; or the questions still needed. Nothing is stored."""
-    if not is_json(request.headers.get("content-type", "").encode() or None):
+    if not is_json(request.headers.raw):
         raise UnsupportedMediaType("Send the answers as application/json.")
     return PreparedResponse(*triage.answer(await request.body()))
 
@@ -120,8 +122,7 @@ def triage_responder(store: SnapshotStore) -> BodyResponder:
         snapshot = store.current
         if snapshot is None or snapshot.triage is None:
             return None
-        content_type = next((value for name, value in scope["headers"] if name == b"content-type"), None)
-        if not is_json(content_type):
+        if not is_json(scope["headers"]):
             return None
         try:
             return snapshot.triage.answer(body)

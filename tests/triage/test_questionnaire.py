@@ -1,9 +1,17 @@
 """GET /v1/triage/questionnaire, as JSON and as a FHIR R4 Questionnaire."""
 
+import asyncio
+
 import httpx
 import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire as FhirQuestionnaire
+from sqlmodel import Session
 
+from app.content.models import ContentVersion
+from app.core.db import make_engine
+from app.triage.service import store_ruleset
+from seed.loader import read_ruleset
+from tests.conftest import EmptyDatabase, migrate_and_seed, serve
 from tests.triage.answers import REQUIRED_IN_ORDER
 
 pytestmark = pytest.mark.anyio
@@ -72,3 +80,28 @@ async def test_fhir_r4_questionnaire(client: httpx.AsyncClient) -> None:
     ]
     help_item = questions["age"]["item"][0]
     assert (help_item["type"], help_item["text"]) == ("display", "In whole years.")
+
+
+async def test_a_new_ruleset_version_is_served_within_two_seconds(databases: EmptyDatabase) -> None:
+    url = databases.create()
+    migrate_and_seed(url)
+    document = read_ruleset()
+    newer = document.model_copy(update={"version": "2026-12-01.1"})
+    async with serve(url) as client:
+        assert (await client.get("/v1/triage/questionnaire")).json()["ruleset_version"] == "2026-11-24.1"
+        engine = make_engine(url)
+        with Session(engine) as session:
+            assert store_ruleset(session=session, document=newer)
+            version = session.get(ContentVersion, 1)
+            assert version is not None
+            version.version += 1
+            session.add(version)
+            session.commit()
+        engine.dispose()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 2.0
+        while (await client.get("/v1/triage/questionnaire")).json()["ruleset_version"] != "2026-12-01.1":
+            assert loop.time() < deadline, "the new ruleset was not served within 2 s"
+            await asyncio.sleep(0.05)
+        result = (await client.post("/v1/triage", json={"answers": {"chest_pain": True}})).json()
+        assert result["ruleset_version"] == "2026-12-01.1"
