@@ -16,6 +16,7 @@ from app.core.docs import install_docs
 from app.core.edge import Edge
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
+from app.search.router import router as search_router
 from app.triage.router import TRIAGE_PATH, triage_responder
 from app.triage.router import router as triage_router
 
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Edge:
     api.include_router(health_router)
     api.include_router(content_router)
     api.include_router(triage_router)
+    api.include_router(search_router)
     install_docs(api)
     return Edge(api, fast=snapshot_responder(store), posts={TRIAGE_PATH: triage_responder(store)})
 

@@ -144,13 +144,13 @@ def published_content(*, session: Session) -> PublishedContent:
     """Load every published item and its relations, in three queries."""
     version = content_version(session=session)
     rows = session.exec(select(Item).order_by(Item.slug)).all()
-    links = session.exec(select(ItemLink)).all()
+    links = session.exec(select(ItemLink.condition_id, ItemLink.item_id)).all()
     by_id: dict[uuid.UUID, Item] = {row.id: row for row in rows}
     linked: dict[uuid.UUID, list[Item]] = defaultdict(list)
     conditions_of: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for link in links:
-        linked[link.condition_id].append(by_id[link.item_id])
-        conditions_of[link.item_id].append(by_id[link.condition_id].slug)
+    for condition_id, item_id in links:
+        linked[condition_id].append(by_id[item_id])
+        conditions_of[item_id].append(by_id[condition_id].slug)
     cited_for: dict[str, list[CitedFor]] = defaultdict(list)
     for row in rows:
         for citation in row.citations:

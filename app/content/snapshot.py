@@ -6,7 +6,7 @@ import bisect
 import gc
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from threading import Lock
 from typing import Any
@@ -19,7 +19,8 @@ from sqlmodel import Session
 from app.content.models import SLUG_RE, CauseCategory, ItemType, TreatmentCategory
 from app.content.service import PublishedContent, content_version, published_content
 from app.core.errors import BadRequest, NotFound
-from app.core.http import Representation
+from app.core.http import Representation, compact_json
+from app.search.index import SearchIndex
 from app.triage.service import Triage, load_triage
 
 logger = logging.getLogger("app.snapshot")
@@ -104,9 +105,10 @@ class Snapshot:
     details: dict[str, Representation]
     listings: dict[str, list[_Listed]]
     treatments: dict[str, dict[str, str]]
+    search: SearchIndex
     triage: Triage | None = None
     first_pages: dict[str, Representation] = field(init=False)
-    _pages: dict[tuple[str, ListQuery], Representation] = field(default_factory=dict)
+    _pages: dict[Hashable, Representation] = field(default_factory=dict)
     _page_bytes: int = 0
     _lock: Lock = field(default_factory=Lock)
 
@@ -116,17 +118,18 @@ class Snapshot:
         details: dict[str, Representation] = {}
         listings: dict[str, list[_Listed]] = {}
         treatments: dict[str, dict[str, str]] = {}
+        search = SearchIndex()
         for collection, kind in COLLECTIONS.items():
             listings[collection] = []
             for model in content.models(kind):
                 item = model.model_dump(mode="json")
-                # orjson's output keeps a 4 KiB buffer; a copy holds only the bytes.
-                body = bytes(memoryview(orjson.dumps(item)))
+                body = compact_json(item)
                 details[f"/v1/{collection}/{item['slug']}"] = Representation.build(body)
                 listings[collection].append(_Listed(str(item["slug"]), body, _facets(item)))
+                search.add(kind.value, item)
                 if kind == ItemType.treatment:
                     treatments[item["slug"]] = {k: item[k] for k in ("slug", "name", "summary", "category")}
-        return cls(content.version, details, listings, treatments)
+        return cls(content.version, details, listings, treatments, search)
 
     def detail(self, collection: str, slug: str) -> Representation:
         """The prepared detail of one item; NotFound when nothing has that slug."""
@@ -141,10 +144,22 @@ class Snapshot:
 
     def page(self, collection: str, query: ListQuery) -> Representation:
         """One prepared page of a list, memoised per query for this version."""
-        key = (collection, query)
+        return self.memo((collection, query), lambda: self._build_page(collection, query))
+
+    def found(self, query: str, *, kind: str | None, limit: int) -> Representation:
+        """Search results, memoised per query for this version."""
+
+        def build() -> Representation:
+            hits = self.search.search(query, kind=kind, limit=limit)
+            return Representation.build(b'{"data":[' + b",".join(hits) + b"]}")
+
+        return self.memo(("search", query, kind, limit), build)
+
+    def memo(self, key: Hashable, build: Callable[[], Representation]) -> Representation:
+        """A representation derived from this version, built once per key while memory allows."""
         found = self._pages.get(key)
         if found is None:
-            found = self._build_page(collection, query)
+            found = build()
             size = len(found.identity.body)
             with self._lock:
                 if self._page_bytes + size > _PAGE_CACHE_BYTES:

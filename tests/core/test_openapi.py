@@ -12,7 +12,7 @@ async def test_every_operation_documents_its_problems(client: httpx.AsyncClient)
     schema: dict[str, Any] = (await client.get("/openapi.json")).json()
     assert schema["openapi"].startswith("3.1")
     operations = [(path, op) for path, item in schema["paths"].items() for op in item.values()]
-    assert len(operations) == 14
+    assert len(operations) == 15
     for path, operation in operations:
         responses = operation["responses"]
         assert "200" in responses, path
@@ -23,6 +23,8 @@ async def test_every_operation_documents_its_problems(client: httpx.AsyncClient)
                 assert set(response["content"]) == {"application/problem+json"}, (path, status)
         if path == "/v1/triage":
             assert set(responses) == {"200", "400", "413", "415", "422", "503"}
+        elif path == "/v1/search":
+            assert set(responses) == {"200", "304", "422", "503"}
         elif path == "/v1/triage/questionnaire":
             assert set(responses) == {"200", "304", "503"}
         elif path.startswith("/v1/"):

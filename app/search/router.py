@@ -1,0 +1,53 @@
+"""GET /v1/search: ranked hits across every published item."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from app.content.models import ItemType
+from app.content.router import SnapshotDep
+from app.content.snapshot import DEFAULT_LIMIT, MAX_LIMIT
+from app.core.errors import problem_responses
+from app.core.http import PreparedResponse, represent
+
+router = APIRouter(prefix="/v1", tags=["search"])
+
+_CACHE_HEADERS: dict[str, Any] = {
+    "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "How long shared caches may keep it.", "schema": {"type": "string"}},
+}
+_HITS_EXAMPLE = {
+    "data": [
+        {
+            "type": "treatment",
+            "slug": "gentle-stretching",
+            "name": "Gentle stretching",
+            "summary": "Easy stretches help the tight muscles relax and keep the back moving.",
+        }
+    ]
+}
+
+
+@router.get(
+    "/search",
+    summary="Search all published items",
+    responses={
+        200: {
+            "headers": _CACHE_HEADERS,
+            "content": {"application/json": {"example": _HITS_EXAMPLE}},
+            "description": "Hits, best first: `{data: [{type, slug, name, summary}]}`; `{data: []}` when none.",
+        },
+        304: {"description": "Not Modified: the `If-None-Match` ETag is current.", "headers": _CACHE_HEADERS},
+        **problem_responses(422, 503),
+    },
+)
+async def search(
+    request: Request,
+    snapshot: SnapshotDep,
+    q: Annotated[str, Query(min_length=1, max_length=200, description="Words to find; word forms match.")],
+    kind: Annotated[ItemType | None, Query(alias="type", description="Only items of this type.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most hits to return, 1 to 100.")] = DEFAULT_LIMIT,
+) -> PreparedResponse:
+    """Items holding every word of `q` (as any word form), names ranking above summaries and bodies."""
+    found = snapshot.found(q, kind=kind.value if kind else None, limit=limit)
+    return represent(found, request.headers.raw)

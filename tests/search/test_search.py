@@ -1,0 +1,98 @@
+"""GET /v1/search: word forms, ranking, filters and bad input."""
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+
+async def hits(client: httpx.AsyncClient, **params: str | int) -> list[tuple[str, str]]:
+    response = await client.get("/v1/search", params=params)
+    assert response.status_code == 200, response.text
+    return [(hit["type"], hit["slug"]) for hit in response.json()["data"]]
+
+
+async def test_word_forms_match(client: httpx.AsyncClient) -> None:
+    # "walk" is only in the text as "walking"; "stretching" finds "stretches" and "stretched".
+    assert await hits(client, q="walk") == [("symptom", "leg-weakness-worsening")]
+    assert await hits(client, q="stretching") == [("treatment", "gentle-stretching"), ("cause", "sprain")]
+
+
+async def test_names_rank_above_bodies(client: httpx.AsyncClient) -> None:
+    # "golf" is in the name of one cause and only in the body of nothing else; "ice" names one item.
+    assert (await hits(client, q="ice"))[0] == ("treatment", "ice")
+    found = await hits(client, q="bladder")
+    assert found == [("symptom", "bladder-or-bowel-change"), ("source", "nhs-cauda-equina")]
+
+
+async def test_every_word_must_match(client: httpx.AsyncClient) -> None:
+    assert await hits(client, q="pain lower abdomen") == [
+        ("symptom", "pain-spreads-to-abdomen"),
+        ("treatment", "cortisone-injections"),
+    ]
+
+
+async def test_hit_shape(client: httpx.AsyncClient) -> None:
+    body = (await client.get("/v1/search", params={"q": "golf"})).json()
+    assert body == {
+        "data": [
+            {
+                "type": "cause",
+                "slug": "sports-with-sudden-movements",
+                "name": "Sports with sudden movements, such as golf or football",
+                "summary": "Sports built on quick, forceful movements, golf swings and football among them, "
+                "are a common source of back strain and spasm.",
+            }
+        ]
+    }
+
+
+async def test_type_and_limit(client: httpx.AsyncClient) -> None:
+    everything = await hits(client, q="pain", limit=100)
+    kinds = [kind for kind, _ in everything]
+    assert {kind: kinds.count(kind) for kind in set(kinds)} == {
+        "symptom": 17,
+        "treatment": 10,
+        "source": 5,
+        "condition": 1,
+    }
+    assert everything[:2] == [("symptom", "chest-pain"), ("source", "acp-2017-low-back-pain")]
+    only = await hits(client, q="pain", type="treatment", limit=100)
+    assert only == [hit for hit in everything if hit[0] == "treatment"]
+    assert await hits(client, q="pain", limit=3) == everything[:3]
+
+
+async def test_nothing_found_is_an_empty_list(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/search", params={"q": "xylophone"})
+    assert response.status_code == 200
+    assert response.json() == {"data": []}
+    assert (await client.get("/v1/search", params={"q": "%%%"})).json() == {"data": []}
+
+
+async def test_cached_like_every_get(client: httpx.AsyncClient) -> None:
+    first = await client.get("/v1/search", params={"q": "heat"})
+    again = await client.get("/v1/search", params={"q": "heat"}, headers={"if-none-match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert first.headers["cache-control"] == "public, max-age=300, stale-while-revalidate=86400"
+
+
+@pytest.mark.parametrize(
+    ("params", "loc"),
+    [
+        ({}, ["query", "q"]),
+        ({"q": ""}, ["query", "q"]),
+        ({"q": "a" * 201}, ["query", "q"]),
+        ({"q": "pain", "type": "article"}, ["query", "type"]),
+        ({"q": "pain", "limit": 0}, ["query", "limit"]),
+        ({"q": "pain", "limit": 101}, ["query", "limit"]),
+    ],
+)
+async def test_bad_input_is_422(client: httpx.AsyncClient, params: dict[str, str | int], loc: list[str]) -> None:
+    response = await client.get("/v1/search", params=params)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["loc"] == loc
+
+
+async def test_nul_bytes_are_just_not_words(client: httpx.AsyncClient) -> None:
+    assert await hits(client, q="ice\x00") == [("treatment", "ice")]
