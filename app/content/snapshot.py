@@ -45,8 +45,10 @@ CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
 CURSOR_RE = re.compile(CURSOR_PATTERN)
 _CURSOR_PREFIX = "after:"
 MAX_LIMIT = 100
-# Pages are memoised per query until this many bytes are kept, then the memo starts over.
+# Pages and search results are memoised per query until about this many bytes are kept, then
+# the memo starts over.
 _PAGE_CACHE_BYTES = 16 * 1024 * 1024
+_MEMO_ENTRY_OVERHEAD = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +148,7 @@ class Snapshot:
         """One prepared page of a list, memoised per query for this version."""
         return self.memo((collection, query), lambda: self._build_page(collection, query))
 
-    def found(self, query: str, *, kind: str | None, limit: int) -> Representation:
+    def search_results(self, query: str, *, kind: str | None, limit: int) -> Representation:
         """Search results, memoised per query for this version."""
 
         def build() -> Representation:
@@ -160,7 +162,8 @@ class Snapshot:
         found = self._pages.get(key)
         if found is None:
             found = build()
-            size = len(found.identity.body)
+            # Count what a memo entry costs beyond its body, so tiny bodies cannot pile up unbounded.
+            size = len(found.identity.body) + _MEMO_ENTRY_OVERHEAD
             with self._lock:
                 if self._page_bytes + size > _PAGE_CACHE_BYTES:
                     self._pages.clear()

@@ -49,5 +49,5 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most hits to return, 1 to 100.")] = DEFAULT_LIMIT,
 ) -> PreparedResponse:
     """Items holding every word of `q` (as any word form), names ranking above summaries and bodies."""
-    found = snapshot.found(q, kind=kind.value if kind else None, limit=limit)
+    found = snapshot.search_results(q, kind=kind.value if kind else None, limit=limit)
     return represent(found, request.headers.raw)
