@@ -17,7 +17,7 @@ from app.content.schemas import (
 )
 from app.content.snapshot import CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT, ListQuery, Snapshot
 from app.core.errors import ServiceUnavailable, problem_responses
-from app.core.http import PreparedResponse, represent
+from app.core.http import PreparedResponse, cached_responses, represent
 
 router = APIRouter(prefix="/v1", tags=["content"])
 
@@ -59,13 +59,6 @@ def current_snapshot(request: Request) -> Snapshot:
 
 SnapshotDep = Annotated[Snapshot, Depends(current_snapshot)]
 
-_CACHE_HEADERS: dict[str, Any] = {
-    "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}},
-    "Cache-Control": {"description": "How long shared caches may keep it.", "schema": {"type": "string"}},
-}
-_NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
-    304: {"description": "Not Modified: the `If-None-Match` ETag is current.", "headers": _CACHE_HEADERS}
-}
 _LINK: dict[str, Any] = {
     "Link": {"description": 'The next page, as `<url>; rel="next"`.', "schema": {"type": "string"}}
 }
@@ -113,8 +106,7 @@ def _add_collection(collection: str, noun: str, model: type[BaseModel], filters:
         description=f"Published {collection}, ordered by slug, one page at a time.",
         response_model=Page[model],  # type: ignore[valid-type]
         responses={
-            200: {"headers": {**_CACHE_HEADERS, **_LINK}},
-            **_NOT_MODIFIED,
+            **cached_responses(extra_headers=_LINK),
             **problem_responses(400, 422, 503),
         },
     )
@@ -134,7 +126,7 @@ def _add_collection(collection: str, noun: str, model: type[BaseModel], filters:
         summary=f"Get one {noun}",
         description=f"The published {noun} with this slug.",
         response_model=model,
-        responses={200: {"headers": _CACHE_HEADERS}, **_NOT_MODIFIED, **problem_responses(404, 422, 503)},
+        responses={**cached_responses(), **problem_responses(404, 422, 503)},
     )
     async def get_item(request: Request, snapshot: SnapshotDep, slug: SlugPath) -> PreparedResponse:
         return represent(snapshot.detail(collection, slug), request.headers.raw)

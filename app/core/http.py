@@ -5,6 +5,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import orjson
 from starlette.responses import Response
@@ -16,6 +17,22 @@ Headers = list[tuple[bytes, bytes]]
 
 JSON_MEDIA_TYPE = b"application/json; charset=utf-8"
 GZIP_MIN_SIZE = 1024
+
+
+CACHE_HEADERS_DOC: dict[str, Any] = {
+    "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "How long shared caches may keep it.", "schema": {"type": "string"}},
+}
+
+
+def cached_responses(
+    ok: dict[str, Any] | None = None, *, extra_headers: dict[str, Any] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for a cacheable GET: its 200 (with ETag and Cache-Control) and its 304."""
+    return {
+        200: {**(ok or {}), "headers": {**CACHE_HEADERS_DOC, **(extra_headers or {})}},
+        304: {"description": "Not Modified: the `If-None-Match` ETag is current.", "headers": CACHE_HEADERS_DOC},
+    }
 
 
 def compact_json(value: object) -> bytes:

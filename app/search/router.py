@@ -1,6 +1,6 @@
 """GET /v1/search: ranked hits across every published item."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
@@ -8,14 +8,10 @@ from app.content.models import ItemType
 from app.content.router import SnapshotDep
 from app.content.snapshot import DEFAULT_LIMIT, MAX_LIMIT
 from app.core.errors import problem_responses
-from app.core.http import PreparedResponse, represent
+from app.core.http import PreparedResponse, cached_responses, represent
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
-_CACHE_HEADERS: dict[str, Any] = {
-    "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}},
-    "Cache-Control": {"description": "How long shared caches may keep it.", "schema": {"type": "string"}},
-}
 _HITS_EXAMPLE = {
     "data": [
         {
@@ -32,12 +28,12 @@ _HITS_EXAMPLE = {
     "/search",
     summary="Search all published items",
     responses={
-        200: {
-            "headers": _CACHE_HEADERS,
-            "content": {"application/json": {"example": _HITS_EXAMPLE}},
-            "description": "Hits, best first: `{data: [{type, slug, name, summary}]}`; `{data: []}` when none.",
-        },
-        304: {"description": "Not Modified: the `If-None-Match` ETag is current.", "headers": _CACHE_HEADERS},
+        **cached_responses(
+            {
+                "content": {"application/json": {"example": _HITS_EXAMPLE}},
+                "description": "Hits, best first: `{data: [{type, slug, name, summary}]}`; `{data: []}` when none.",
+            }
+        ),
         **problem_responses(422, 503),
     },
 )

@@ -11,7 +11,7 @@ from app.content.router import SnapshotDep
 from app.content.snapshot import SnapshotStore
 from app.core.edge import BodyResponder
 from app.core.errors import AppError, ServiceUnavailable, UnsupportedMediaType, problem_responses
-from app.core.http import Headers, PreparedResponse, represent
+from app.core.http import Headers, PreparedResponse, cached_responses, represent
 from app.triage.ruleset import RulesetDocument
 from app.triage.schemas import Questionnaire, TriageResult
 from app.triage.service import Triage
@@ -74,10 +74,7 @@ def _request_schema() -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema, "example": example}}}
 
 
-_CACHE_HEADERS: dict[str, Any] = {
-    "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}},
-    "Cache-Control": {"description": "How long shared caches may keep it.", "schema": {"type": "string"}},
-}
+_FHIR_SCHEMA = {"type": "object", "description": "A FHIR R4 Questionnaire resource."}
 
 
 @router.get(
@@ -85,13 +82,13 @@ _CACHE_HEADERS: dict[str, Any] = {
     summary="The triage questionnaire",
     response_model=Questionnaire,
     responses={
-        200: {
-            "headers": _CACHE_HEADERS,
-            "content": {
-                "application/fhir+json": {"schema": {"type": "object", "description": "FHIR R4 Questionnaire"}}
-            },
-        },
-        304: {"description": "Not Modified: the `If-None-Match` ETag is current.", "headers": _CACHE_HEADERS},
+        **cached_responses(
+            {
+                "content": {
+                    "application/fhir+json": {"schema": {"type": "object", "description": "FHIR R4 Questionnaire"}}
+                }
+            }
+        ),
         **problem_responses(503),
     },
 )
