@@ -13,13 +13,13 @@ from sqlmodel import Session, select
 from app.content.models import (
     SLUG_PATTERN,
     CauseCategory,
-    ContentVersion,
     Item,
     ItemLink,
     ItemType,
     TreatmentCategory,
     Urgency,
 )
+from app.content.service import bump_content_version
 from app.triage.ruleset import RulesetDocument
 from app.triage.service import store_ruleset
 
@@ -98,9 +98,14 @@ def read_seed(path: Path = SEED_FILE) -> SeedFile:
     return seed
 
 
+def parse_ruleset(path: Path = TRIAGE_FILE) -> RulesetDocument:
+    """Parse the triage ruleset file into its checked document shape."""
+    return RulesetDocument.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
 def read_ruleset(path: Path = TRIAGE_FILE, seed: SeedFile | None = None) -> RulesetDocument:
     """Parse and check the triage ruleset: its sources and red flags must be in the seed."""
-    document = RulesetDocument.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    document = parse_ruleset(path)
     seed = seed or read_seed()
     sources = {s.slug for s in seed.sources}
     red_flags = {s.slug for s in seed.symptoms if s.red_flag}
@@ -159,9 +164,7 @@ def load_seed(*, session: Session, path: Path = SEED_FILE, triage: Path = TRIAGE
                     )
                 )
     if added or ruleset_added:
-        version = session.get(ContentVersion, 1) or ContentVersion(id=1, version=0)
-        version.version += 1
-        session.add(version)
+        bump_content_version(session=session)
     try:
         session.commit()
     except IntegrityError:

@@ -1,11 +1,12 @@
 """Fixtures: databases built by the real migrations on SQLite and PostgreSQL, and HTTP clients."""
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -121,6 +122,16 @@ async def serve(url: str, *, fast: bool = True, refresh: float = 1.0) -> AsyncIt
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
+
+
+async def served_within_two_seconds(client: httpx.AsyncClient, path: str, done: Callable[[Any], bool]) -> Any:
+    """GET path until its JSON satisfies done; fail when that takes more than 2 s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 2.0
+    while not done(body := (await client.get(path)).json()):
+        assert loop.time() < deadline, f"{path} did not show the change within 2 s"
+        await asyncio.sleep(0.05)
+    return body
 
 
 @pytest.fixture

@@ -65,6 +65,13 @@ def content_version(*, session: Session) -> int:
     return row.version if row else 0
 
 
+def bump_content_version(*, session: Session) -> None:
+    """Tell every worker that published content changed; the caller commits."""
+    row = session.get(ContentVersion, 1) or ContentVersion(id=1, version=0)
+    row.version += 1
+    session.add(row)
+
+
 def _summary(item: Item) -> ItemSummary:
     return ItemSummary(slug=item.slug, name=item.name, summary=item.summary)
 

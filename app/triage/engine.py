@@ -19,7 +19,6 @@ class Engine:
 
     document: RulesetDocument
     questions: tuple[QuestionSpec, ...]
-    by_id: Mapping[str, QuestionSpec]
     rank: Mapping[str, int]
     rules: tuple[tuple[RuleSpec, tuple[_Test, ...]], ...]
     required: tuple[QuestionSpec, ...]
@@ -53,7 +52,6 @@ def compile_ruleset(document: RulesetDocument) -> Engine:
     return Engine(
         document=document,
         questions=questions,
-        by_id={q.id: q for q in questions},
         rank=rank,
         rules=tuple((rule, tuple(_test(term) for term in rule.when)) for rule in rules),
         required=tuple(q for q in questions if q.required),

@@ -3,7 +3,6 @@
 from collections.abc import Iterable
 from typing import Annotated, Any
 
-import yaml
 from fastapi import APIRouter, Depends, Request
 from starlette.types import Scope
 
@@ -12,10 +11,9 @@ from app.content.snapshot import SnapshotStore
 from app.core.edge import BodyResponder
 from app.core.errors import AppError, ServiceUnavailable, UnsupportedMediaType, problem_responses
 from app.core.http import Headers, PreparedResponse, cached_responses, represent
-from app.triage.ruleset import RulesetDocument
 from app.triage.schemas import Questionnaire, TriageResult
 from app.triage.service import Triage
-from seed.loader import TRIAGE_FILE
+from seed.loader import parse_ruleset
 
 router = APIRouter(prefix="/v1/triage", tags=["triage"])
 TRIAGE_PATH = "/v1/triage"
@@ -47,7 +45,7 @@ def is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
 
 def _request_schema() -> dict[str, Any]:
     """The request body schema, from the ruleset the seed ships: one property per question."""
-    document = RulesetDocument.model_validate(yaml.safe_load(TRIAGE_FILE.read_text(encoding="utf-8")))
+    document = parse_ruleset()
     answers = {
         q.id: (
             {"type": ["boolean", "null"], "description": q.text}

@@ -9,14 +9,13 @@ import orjson
 from sqlmodel import Session, col, select
 
 from app.core.errors import BadRequest, InvalidInput
-from app.core.http import Headers, Representation
+from app.core.http import JSON_MEDIA_TYPE, Headers, Representation
 from app.triage.engine import Answer, Assessment, Engine, assess, compile_ruleset, parse_answers
 from app.triage.fhir import fhir_questionnaire
 from app.triage.models import TriageRuleset
 from app.triage.ruleset import QuestionSpec, RulesetDocument
 
 FHIR_MEDIA_TYPE = b"application/fhir+json; charset=utf-8"
-JSON_MEDIA_TYPE = b"application/json; charset=utf-8"
 _CATEGORY_ORDER = {"self_care": 0, "medication": 1, "professional_care": 2}
 
 
@@ -33,10 +32,6 @@ class Triage:
     fhir: Representation
     questions: Mapping[str, dict[str, Any]]
     treatments: Mapping[str, list[dict[str, str]]]
-
-    @property
-    def version(self) -> str:
-        return self.engine.document.version
 
     def answer(self, body: bytes) -> tuple[int, Headers, bytes]:
         """The response to a request body; BadRequest or InvalidInput when it is not acceptable.

@@ -3,7 +3,6 @@
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,12 +21,13 @@ import orjson
 from alembic import command
 from sqlmodel import Session
 
-from app.content.models import ContentVersion, Item, ItemLink, ItemType
-from app.content.service import published_content
+from app.content.models import Item, ItemLink, ItemType
+from app.content.service import bump_content_version, published_content
 from app.content.snapshot import Snapshot
 from app.core.db import alembic_config, make_engine
 from seed.loader import item_id, load_seed
 from tests.bench.load import Result, run_load
+from tests.net import free_port
 from tests.triage.answers import answers
 
 DETAIL = "/v1/conditions/back-spasms"
@@ -87,9 +87,7 @@ def prepare_db(path: Path, items: int) -> str:
                     )
                 )
                 session.add(ItemLink(condition_id=condition.id, item_id=item_id(kind, slug)))
-            version = session.get(ContentVersion, 1) or ContentVersion(id=1)
-            version.version += 1
-            session.add(version)
+            bump_content_version(session=session)
             session.commit()
     engine.dispose()
     return url
@@ -106,12 +104,6 @@ def snapshot_build_seconds(url: str) -> float:
         times.append(time.perf_counter() - start)
     engine.dispose()
     return statistics.median(times)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

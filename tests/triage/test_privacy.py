@@ -2,7 +2,6 @@
 
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from sqlalchemy import inspect, text
 
 from app.core.db import make_engine
 from tests.conftest import EmptyDatabase, migrate_and_seed
+from tests.net import free_port
 from tests.triage.answers import answers
 
 pytestmark = pytest.mark.anyio
@@ -40,16 +40,10 @@ async def test_triage_logs_nothing_it_was_told(client: httpx.AsyncClient, caplog
     assert leaks(logged) == []
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_a_real_server_keeps_no_trace(databases: EmptyDatabase, tmp_path: Path) -> None:
     url = databases.create()
     migrate_and_seed(url)
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
     with log.open("wb") as out:
         server = subprocess.Popen(

@@ -1,17 +1,15 @@
 """GET /v1/triage/questionnaire, as JSON and as a FHIR R4 Questionnaire."""
 
-import asyncio
-
 import httpx
 import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire as FhirQuestionnaire
 from sqlmodel import Session
 
-from app.content.models import ContentVersion
+from app.content.service import bump_content_version
 from app.core.db import make_engine
 from app.triage.service import store_ruleset
 from seed.loader import read_ruleset
-from tests.conftest import EmptyDatabase, migrate_and_seed, serve
+from tests.conftest import EmptyDatabase, migrate_and_seed, serve, served_within_two_seconds
 from tests.triage.answers import REQUIRED_IN_ORDER
 
 pytestmark = pytest.mark.anyio
@@ -92,16 +90,11 @@ async def test_a_new_ruleset_version_is_served_within_two_seconds(databases: Emp
         engine = make_engine(url)
         with Session(engine) as session:
             assert store_ruleset(session=session, document=newer)
-            version = session.get(ContentVersion, 1)
-            assert version is not None
-            version.version += 1
-            session.add(version)
+            bump_content_version(session=session)
             session.commit()
         engine.dispose()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 2.0
-        while (await client.get("/v1/triage/questionnaire")).json()["ruleset_version"] != "2026-12-01.1":
-            assert loop.time() < deadline, "the new ruleset was not served within 2 s"
-            await asyncio.sleep(0.05)
+        await served_within_two_seconds(
+            client, "/v1/triage/questionnaire", lambda b: b["ruleset_version"] == "2026-12-01.1"
+        )
         result = (await client.post("/v1/triage", json={"answers": {"chest_pain": True}})).json()
         assert result["ruleset_version"] == "2026-12-01.1"
