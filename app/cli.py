@@ -1,20 +1,26 @@
 """The `backpain` command: serve, migrate, seed and export."""
 
 import sys
+from typing import Annotated
 
 import orjson
 import typer
 import uvicorn
 from alembic import command
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.content.service import published_content
 from app.content.snapshot import COLLECTIONS
 from app.core.config import get_settings
 from app.core.db import alembic_config, get_engine
+from app.platform.keys.router import KeyCreate
+from app.platform.keys.service import Scope, create_key
 from seed.loader import load_seed
 
 cli = typer.Typer(help="Back-pain guidance API.", no_args_is_help=True, add_completion=False)
+keys = typer.Typer(help="API keys.", no_args_is_help=True)
+cli.add_typer(keys, name="keys")
 
 
 @cli.command()
@@ -46,8 +52,40 @@ def serve(
         port=port,
         workers=workers,
         log_level=get_settings().log_level,
-        proxy_headers=True,
+        # The app applies FORWARDED_ALLOW_IPS itself, so the server must not rewrite the client first.
+        proxy_headers=False,
     )
+
+
+@keys.command("create")
+def create_key_command(
+    name: Annotated[str, typer.Option("--name", help="Who uses the key.")],
+    scope: Annotated[list[Scope], typer.Option("--scope", help="read, edit or admin; repeat for several.")],
+    origin: Annotated[
+        list[str] | None, typer.Option("--origin", help="An origin the key may be used from; repeatable.")
+    ] = None,
+    rate_limit: Annotated[
+        int | None, typer.Option("--rate-limit", min=1, help="Requests per minute for this key.")
+    ] = None,
+) -> None:
+    """Create an API key and print it alone on the last line; it is never shown again."""
+    try:
+        body = KeyCreate(name=name, scopes=scope, allowed_origins=origin or [], rate_limit_per_minute=rate_limit)
+    except ValidationError as exc:
+        for error in exc.errors():
+            typer.echo(f"error: {'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
+        raise typer.Exit(2) from None
+    with Session(get_engine()) as session:
+        row, key = create_key(
+            session=session,
+            name=body.name,
+            scopes=body.scopes,
+            allowed_origins=body.allowed_origins,
+            rate_limit_per_minute=body.rate_limit_per_minute,
+            actor="cli",
+        )
+    typer.echo(f"created key {row.prefix}... ({row.id}) for {row.name} with scopes {', '.join(row.scopes)}")
+    typer.echo(key)
 
 
 @cli.command()

@@ -3,9 +3,12 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from typing import Any, cast
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.content.fastpath import snapshot_responder
 from app.content.router import router as content_router
@@ -16,6 +19,14 @@ from app.core.docs import install_docs
 from app.core.edge import Edge
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
+from app.platform.editing.router import router as editing_router
+from app.platform.guard import UNLIMITED_PATHS, Guard
+from app.platform.keys.router import router as keys_router
+from app.platform.keys.service import KeyRing
+from app.platform.metrics import Metrics
+from app.platform.metrics import router as metrics_router
+from app.platform.ratelimit import RateLimits
+from app.platform.sync import router as sync_router
 from app.search.router import router as search_router
 from app.triage.router import TRIAGE_PATH, triage_responder
 from app.triage.router import router as triage_router
@@ -24,20 +35,26 @@ DESCRIPTION = """Structured, cited guidance on back spasms: causes, symptoms, tr
 red flags. Every error is an RFC 9457 problem (`application/problem+json`)."""
 
 
-def create_app(settings: Settings | None = None) -> Edge:
-    """Build the API: the FastAPI application behind the snapshot fast path."""
+def create_app(settings: Settings | None = None) -> ASGIApp:
+    """Build the API: proxy headers, then metrics, then the edge (keys, limits, fast paths), then FastAPI."""
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
     store = SnapshotStore(engine)
+    keyring = KeyRing(engine)
+
+    def refresh() -> None:
+        store.try_refresh()
+        with suppress(Exception):  # keys in memory keep working through an outage
+            keyring.refresh()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(store.try_refresh)
+        await run_in_threadpool(refresh)
 
         async def keep_fresh() -> None:
             while True:
                 await asyncio.sleep(settings.snapshot_refresh_seconds)
-                await run_in_threadpool(store.try_refresh)
+                await run_in_threadpool(refresh)
 
         poller = asyncio.create_task(keep_fresh())
         yield
@@ -55,15 +72,25 @@ def create_app(settings: Settings | None = None) -> Edge:
         redoc_url=None,
         lifespan=lifespan,
     )
+    api.state.settings = settings
     api.state.engine = engine
     api.state.snapshots = store
+    api.state.keyring = keyring
     install_error_handlers(api)
     api.include_router(health_router)
+    api.include_router(metrics_router)
     api.include_router(content_router)
     api.include_router(triage_router)
     api.include_router(search_router)
-    install_docs(api)
-    return Edge(api, fast=snapshot_responder(store), posts={TRIAGE_PATH: triage_responder(store)})
+    api.include_router(sync_router)
+    api.include_router(keys_router)
+    api.include_router(editing_router)
+    install_docs(api, unlimited=UNLIMITED_PATHS)
+    guard = Guard(keyring, RateLimits(settings.redis_url), settings)
+    edge = Edge(api, fast=snapshot_responder(store), posts={TRIAGE_PATH: triage_responder(store)}, guard=guard)
+    trusted = [host.strip() for host in settings.forwarded_allow_ips.split(",") if host.strip()]
+    proxied = ProxyHeadersMiddleware(cast(Any, Metrics(edge, api.routes)), trusted_hosts=trusted)
+    return cast(ASGIApp, proxied)
 
 
 app = create_app()

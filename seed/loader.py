@@ -20,6 +20,8 @@ from app.content.models import (
     Urgency,
 )
 from app.content.service import bump_content_version
+from app.platform.editing.documents import LINKED_TYPES, document_of
+from app.platform.models import AuditEvent, Change, ItemDraft
 from app.triage.ruleset import RulesetDocument
 from app.triage.service import store_ruleset
 
@@ -140,29 +142,47 @@ def _row(kind: ItemType, item: SeedItem, review: SeedReview, now: datetime) -> I
 def load_seed(*, session: Session, path: Path = SEED_FILE, triage: Path = TRIAGE_FILE) -> int:
     """Insert the seed items and the triage ruleset version the database lacks; returns how many.
 
-    Items already present are left as they are, so running it again changes nothing and
-    never overwrites an editor's work.
+    An item is seeded only if its type and slug have no history at all, so running it again
+    changes nothing, and it never overwrites an editor's work nor brings back what they deleted.
     """
     seed = read_seed(path)
     ruleset_added = store_ruleset(session=session, document=read_ruleset(triage, seed))
-    present = set(session.exec(select(Item.id)).all())
+    known = set(session.exec(select(AuditEvent.type, AuditEvent.slug)).all())
+    known |= set(session.exec(select(Item.type, Item.slug)).all())
     now = datetime.now(UTC)
-    added: list[tuple[ItemType, SeedItem]] = []
+    added: list[Item] = []
+    conditions: dict[uuid.UUID, list[str]] = {}
     for kind, items in seed.by_type().items():
         for item in items:
-            if item_id(kind, item.slug) not in present:
-                session.add(_row(kind, item, seed.review, now))
-                added.append((kind, item))
+            if (kind.value, item.slug) not in known:
+                row = _row(kind, item, seed.review, now)
+                session.add(row)
+                added.append(row)
+                if kind in LINKED_TYPES:
+                    conditions[row.id] = item.conditions or seed.default_conditions
     session.flush()
-    for kind, item in added:
-        if kind in (ItemType.cause, ItemType.symptom, ItemType.treatment):
-            for condition in item.conditions or seed.default_conditions:
-                session.add(
-                    ItemLink(
-                        condition_id=item_id(ItemType.condition, condition),
-                        item_id=item_id(kind, item.slug),
-                    )
-                )
+    for row in added:
+        for condition in conditions.get(row.id, ()):
+            session.add(ItemLink(condition_id=item_id(ItemType.condition, condition), item_id=row.id))
+        document = document_of(row, conditions.get(row.id, []))
+        session.add(
+            ItemDraft(
+                id=row.id,
+                type=row.type,
+                slug=row.slug,
+                revision=row.revision,
+                status="published",
+                document=document,
+                published=document,
+                published_revision=row.revision,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        session.add(
+            AuditEvent(at=now, actor="seed", action="seed", type=row.type, slug=row.slug, revision=1, document=document)
+        )
+        session.add(Change(type=row.type, slug=row.slug, action="upsert", revision=row.revision, at=now))
     if added or ruleset_added:
         bump_content_version(session=session)
     try:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from app.core.config import Settings
 from app.core.db import alembic_config, make_engine
+from app.core.edge import Edge
 from app.main import create_app
 from seed.loader import load_seed
 
@@ -106,17 +107,33 @@ def anyio_backend() -> str:
 
 
 def api_of(app: object) -> FastAPI:
-    """The FastAPI application behind the edge."""
-    return cast(FastAPI, app.app)  # type: ignore[attr-defined]
+    """The FastAPI application inside the middleware."""
+    while not isinstance(app, FastAPI):
+        app = app.app  # type: ignore[attr-defined]
+    return app
+
+
+def edge_of(app: object) -> Edge:
+    """The edge layer inside the middleware."""
+    while not isinstance(app, Edge):
+        app = app.app  # type: ignore[attr-defined]
+    return app
 
 
 @asynccontextmanager
-async def serve(url: str, *, fast: bool = True, refresh: float = 1.0) -> AsyncIterator[httpx.AsyncClient]:
-    """Run the app's lifespan and yield an HTTP client bound to it."""
-    app = create_app(Settings(database_url=url, snapshot_refresh_seconds=refresh))
+async def serve(
+    url: str, *, fast: bool = True, refresh: float = 1.0, **settings: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan and yield an HTTP client bound to it.
+
+    Rate limits are lifted unless a test sets them: most tests make many calls from one address.
+    """
+    settings.setdefault("rate_limit_anonymous_per_minute", 1_000_000)
+    app = create_app(Settings(database_url=url, snapshot_refresh_seconds=refresh, **settings))
     if not fast:
-        app.fast = None
-        app.posts = {}
+        edge = edge_of(app)
+        edge.fast = None
+        edge.posts = {}
     api = api_of(app)
     async with api.router.lifespan_context(api):
         transport = httpx.ASGITransport(app=app)

@@ -1,15 +1,31 @@
 """The migrations run up, down and up again on SQLite and PostgreSQL, and match the models."""
 
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
-from sqlmodel import SQLModel
+from sqlalchemy import inspect, text
+from sqlmodel import Session, SQLModel, col, select
 
+from app.content.models import ContentVersion, Item, ItemLink
 from app.core.db import alembic_config, make_engine, migration_head, schema_is_current
+from app.platform.models import AuditEvent, Change, ItemDraft
 from tests.conftest import EmptyDatabase
 
-TABLES = {"alembic_version", "content_version", "item", "item_link", "triage_ruleset"}
+TABLES = {
+    "alembic_version",
+    "api_key",
+    "audit_event",
+    "change",
+    "content_version",
+    "item",
+    "item_draft",
+    "item_link",
+    "triage_ruleset",
+}
 
 
 def test_upgrade_downgrade_upgrade(databases: EmptyDatabase) -> None:
@@ -40,4 +56,59 @@ def test_migrations_match_the_models(databases: EmptyDatabase) -> None:
     finally:
         engine.dispose()
     assert diff == []
-    assert migration_head() == "0002"
+    assert migration_head() == "0003"
+
+
+def test_published_items_get_drafts_history_and_feed_entries(databases: EmptyDatabase) -> None:
+    url = databases.create()
+    config = alembic_config(url)
+    command.upgrade(config, "0002")
+    engine = make_engine(url)
+    condition, cause = uuid.uuid4(), uuid.uuid4()
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    common: dict[str, Any] = {"body": "", "citations": [{"source": "renova", "locator": "Causes"}], "updated_at": now}
+    try:
+        with Session(engine) as session:
+            # content_version gains columns in 0003, so its row is written as 0002 knew it.
+            session.execute(text("INSERT INTO content_version (id, version) VALUES (1, 4)"))
+            session.add(
+                Item(id=condition, type="condition", slug="back-spasms", name="Back spasms", summary="S.", **common)
+            )
+            session.add(
+                Item(
+                    id=cause, type="cause", slug="lifting", name="Lifting", summary="L.", category="activity", **common
+                )
+            )
+            session.flush()
+            session.add(ItemLink(condition_id=condition, item_id=cause))
+            session.commit()
+        command.upgrade(config, "head")
+        with Session(engine) as session:
+            draft = session.exec(select(ItemDraft).where(ItemDraft.slug == "lifting")).one()
+            assert (draft.id, draft.type, draft.status, draft.revision, draft.published_revision) == (
+                cause,
+                "cause",
+                "published",
+                1,
+                1,
+            )
+            assert draft.document == {
+                "name": "Lifting",
+                "summary": "L.",
+                "body": "",
+                "sources": [{"source": "renova", "locator": "Causes"}],
+                "last_reviewed": None,
+                "next_review_due": None,
+                "category": "activity",
+                "conditions": ["back-spasms"],
+            }
+            assert draft.published == draft.document
+            history = session.exec(select(AuditEvent.slug, AuditEvent.action, AuditEvent.actor)).all()
+            assert sorted(history) == [("back-spasms", "seed", "seed"), ("lifting", "seed", "seed")]
+            feed = session.exec(select(Change.slug, Change.action, Change.revision).order_by(col(Change.seq))).all()
+            assert feed == [("lifting", "upsert", 1), ("back-spasms", "upsert", 1)]  # by type, then slug
+            counters = session.get(ContentVersion, 1)
+            assert counters is not None
+            assert (counters.version, counters.keys_version, counters.changes_floor) == (5, 0, 0)
+    finally:
+        engine.dispose()

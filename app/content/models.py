@@ -77,9 +77,11 @@ class ItemLink(SQLModel, table=True):
 
 
 class ContentVersion(SQLModel, table=True):
-    """A single row whose number grows with every change to published content."""
+    """A single row of counters: published content, API keys, and the oldest change the feed serves."""
 
     __tablename__ = "content_version"
 
     id: int = Field(default=1, primary_key=True)
     version: int = 0
+    keys_version: int = 0
+    changes_floor: int = 0

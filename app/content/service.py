@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.content.models import (
     CauseCategory,
@@ -28,6 +28,7 @@ from app.content.schemas import (
     SymptomPublic,
     TreatmentPublic,
 )
+from app.platform.models import Change
 
 _CATEGORY_ORDER = {
     **{category.value: rank for rank, category in enumerate(CauseCategory)},
@@ -45,6 +46,8 @@ class PublishedContent:
     linked: dict[uuid.UUID, list[Item]]
     conditions_of: dict[uuid.UUID, list[str]]
     cited_for: dict[str, list[CitedFor]]
+    changes: list[Change]
+    changes_floor: int
 
     def models(self, kind: ItemType) -> Iterator[BaseModel]:
         """The public models of one type, ordered by slug, built lazily to keep memory flat."""
@@ -148,8 +151,9 @@ def _source(item: Item, cited_for: list[CitedFor]) -> SourcePublic:
 
 
 def published_content(*, session: Session) -> PublishedContent:
-    """Load every published item and its relations, in three queries."""
-    version = content_version(session=session)
+    """Load every published item, its relations and the change feed, as of one moment."""
+    counters = session.get(ContentVersion, 1)
+    version = counters.version if counters else 0
     rows = session.exec(select(Item).order_by(Item.slug)).all()
     links = session.exec(select(ItemLink.condition_id, ItemLink.item_id)).all()
     by_id: dict[uuid.UUID, Item] = {row.id: row for row in rows}
@@ -162,4 +166,6 @@ def published_content(*, session: Session) -> PublishedContent:
     for row in rows:
         for citation in row.citations:
             cited_for[citation["source"]].append(CitedFor(type=row.type, slug=row.slug, locator=citation["locator"]))
-    return PublishedContent(version, list(rows), linked, conditions_of, cited_for)
+    changes = list(session.exec(select(Change).order_by(col(Change.seq))).all())
+    floor = counters.changes_floor if counters else 0
+    return PublishedContent(version, list(rows), linked, conditions_of, cited_for, changes, floor)

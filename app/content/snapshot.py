@@ -16,10 +16,12 @@ import orjson
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.content.feed import Entry, Feed, encode_position
 from app.content.models import SLUG_RE, CauseCategory, ItemType, TreatmentCategory
 from app.content.service import PublishedContent, content_version, published_content
+from app.core.db import read_consistently
 from app.core.errors import BadRequest, NotFound
-from app.core.http import Representation, compact_json
+from app.core.http import REVALIDATE_CACHE_CONTROL, Representation, compact_json
 from app.search.index import SearchIndex
 from app.triage.service import Triage, load_triage
 
@@ -108,6 +110,7 @@ class Snapshot:
     listings: dict[str, list[_Listed]]
     treatments: dict[str, dict[str, str]]
     search: SearchIndex
+    feed: Feed
     triage: Triage | None = None
     first_pages: dict[str, Representation] = field(init=False)
     _pages: dict[Hashable, Representation] = field(default_factory=dict)
@@ -131,7 +134,38 @@ class Snapshot:
                 search.add(kind.value, item)
                 if kind == ItemType.treatment:
                     treatments[item["slug"]] = {k: item[k] for k in ("slug", "name", "summary", "category")}
-        return cls(content.version, details, listings, treatments, search)
+        collection_of = {kind.value: collection for collection, kind in COLLECTIONS.items()}
+        entries = [
+            Entry(
+                change.seq or 0,
+                change.type,
+                change.slug,
+                change.action,
+                change.revision,
+                details[f"/v1/{collection_of[change.type]}/{change.slug}"].identity.body
+                if change.action == "upsert"
+                else None,
+            )
+            for change in content.changes
+        ]
+        feed = Feed(entries, content.changes_floor)
+        return cls(content.version, details, listings, treatments, search, feed)
+
+    def export(self) -> Representation:
+        """Every published item in one document, with the sync cursor that follows it."""
+
+        def build() -> Representation:
+            items = b",".join(entry.json for listed in self.listings.values() for entry in listed)
+            body = b'{"cursor":%s,"data":[%s]}' % (orjson.dumps(encode_position(self.feed.head)), items)
+            return Representation.build(body, cache_control=REVALIDATE_CACHE_CONTROL)
+
+        return self.memo("export", build)
+
+    def changes(self, since: int | None, limit: int) -> Representation:
+        """The changes after a sync position, memoised per query for this version."""
+        key = ("changes", since, limit)
+        page = lambda: Representation.build(self.feed.page(since, limit), cache_control=REVALIDATE_CACHE_CONTROL)  # noqa: E731
+        return self.memo(key, page)
 
     def detail(self, collection: str, slug: str) -> Representation:
         """The prepared detail of one item; NotFound when nothing has that slug."""
@@ -205,6 +239,7 @@ class SnapshotStore:
     def refresh(self) -> bool:
         """Rebuild when the database has a newer version; True when it rebuilt."""
         with Session(self.engine) as session:
+            read_consistently(session)
             if self.current is not None and content_version(session=session) == self.current.version:
                 return False
             snapshot = Snapshot.build(published_content(session=session))

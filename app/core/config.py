@@ -26,6 +26,21 @@ class Settings(BaseSettings):
     )
     db_connect_timeout: int = Field(default=3, ge=1, description="Seconds to wait for a database connection.")
     log_level: str = Field(default="info", description="Log level of the server.")
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/db for rate-limit counters shared by every worker; unset keeps them in memory.",
+    )
+    rate_limit_anonymous_per_minute: int = Field(default=60, ge=1, description="Requests per minute per client IP.")
+    rate_limit_key_per_minute: int = Field(
+        default=1200, ge=1, description="Requests per minute for a key that has no limit of its own."
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated proxy IPs or networks whose X-Forwarded-For is trusted; '*' trusts all.",
+    )
+    changes_tombstone_days: int = Field(
+        default=90, ge=0, description="Days a deletion stays in /v1/changes; older sync cursors get a 410."
+    )
 
 
 @lru_cache

@@ -1,13 +1,16 @@
 """Database engine, sessions and the migration head."""
 
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
-from sqlmodel import create_engine
+from sqlmodel import Session, create_engine
 
 from app.core.config import get_settings
 
@@ -21,8 +24,51 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        return create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
+        event.listen(engine, "connect", _sqlite_manual_transactions)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": timeout})
+
+
+_WRITES = "backpain_writes"
+
+
+def _sqlite_manual_transactions(dbapi_connection: Any, _: object) -> None:
+    dbapi_connection.isolation_level = None  # the "begin" listener opens every transaction itself
+    # Readers and the one writer do not block each other.
+    dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A transaction that will write takes the write lock at its start, so concurrent writers queue
+    # for it instead of failing with "database is locked" when one tries to upgrade a read lock.
+    writes = connection.get_execution_options().get(_WRITES, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def read_consistently(session: Session) -> None:
+    """Make every query of the session's next transaction see one committed state (call it first)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    # SQLite: one transaction always sees one state.
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session on the app's engine, for reads."""
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+def get_write_session(request: Request) -> Iterator[Session]:
+    """A session whose first transaction writes; the service commits it."""
+    with Session(request.app.state.engine) as session:
+        session.connection(execution_options={_WRITES: True})
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 
 
 @lru_cache

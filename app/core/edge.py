@@ -2,8 +2,9 @@
 
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import problem_response
@@ -11,6 +12,8 @@ from app.core.http import Headers, Representation
 
 FastResponder = Callable[[Scope], Representation | None]
 BodyResponder = Callable[[Scope, bytes], tuple[int, Headers, bytes] | None]
+# Checks a request before anything answers it: headers for the response, and a refusal if any.
+Guard = Callable[[Scope], Awaitable[tuple[Headers, Response | None]]]
 
 MAX_BODY_BYTES = 64 * 1024
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -44,9 +47,10 @@ class Edge:
     """Stamps X-Request-ID and CORS on every response, answers CORS preflights, and serves
     prepared GETs ahead of the framework.
 
-    `fast` answers a GET from memory or returns None; `posts` maps paths to responders that
-    answer a POST body or return None. Whatever they do not answer goes to the wrapped
-    application, which stays the documented contract. Request bodies over 64 KiB get a 413.
+    `guard` sees every request but CORS preflights first, and may refuse it; `fast` answers a
+    GET from memory or returns None; `posts` maps paths to responders that answer a POST body or
+    return None. Whatever they do not answer goes to the wrapped application, which stays the
+    documented contract. Request bodies over 64 KiB get a 413.
     """
 
     def __init__(
@@ -54,10 +58,12 @@ class Edge:
         app: ASGIApp,
         fast: FastResponder | None = None,
         posts: Mapping[str, BodyResponder] | None = None,
+        guard: Guard | None = None,
     ) -> None:
         self.app = app
         self.fast = fast
         self.posts = dict(posts or {})
+        self.guard = guard
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,23 +83,30 @@ class Edge:
                 length = value
         if request_id is None or not _SANE_REQUEST_ID.fullmatch(request_id):
             request_id = new_request_id()
-        stamp = (b"x-request-id", request_id)
         method = scope["method"]
+        if method == "OPTIONS" and preflight is not None:
+            await _send_all(send, 204, [*PREFLIGHT_HEADERS, (b"x-request-id", request_id)], b"")
+            return
+        stamps = [*CORS_HEADERS, (b"x-request-id", request_id)]
+
+        async def send_stamped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *stamps]
+            await send(message)
+
+        if self.guard is not None:
+            extra, refusal = await self.guard(scope)
+            stamps += extra
+            if refusal is not None:
+                await refusal(scope, receive, send_stamped)
+                return
 
         if method == "GET" and self.fast is not None:
             prepared = self.fast(scope)
             if prepared is not None:
                 status, headers, body = prepared.select(if_none_match, accept_encoding)
-                await _send_all(send, status, [*headers, *CORS_HEADERS, stamp], body)
+                await _send_all(send, status, [*headers, *stamps], body)
                 return
-        elif method == "OPTIONS" and preflight is not None:
-            await _send_all(send, 204, [*PREFLIGHT_HEADERS, stamp], b"")
-            return
-
-        async def send_stamped(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *CORS_HEADERS, stamp]
-            await send(message)
 
         if method not in _BODYLESS:
             received = await _read_body(receive, length)
@@ -105,7 +118,7 @@ class Edge:
             answered = responder(scope, received) if responder is not None else None
             if answered is not None:
                 status, headers, content = answered
-                await _send_all(send, status, [*headers, *CORS_HEADERS, stamp], content)
+                await _send_all(send, status, [*headers, *stamps], content)
                 return
             receive = _replay(received, receive)
         await self.app(scope, receive, send_stamped)

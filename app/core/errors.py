@@ -9,6 +9,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -44,10 +45,17 @@ class AppError(Exception):
     status: int = 500
     code: str = "internal-error"
 
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        self.headers = headers
 
 
 class BadRequest(AppError):
@@ -55,9 +63,39 @@ class BadRequest(AppError):
     code = "bad-request"
 
 
+class Unauthorized(AppError):
+    """No valid API key: unknown, revoked or missing where one is needed."""
+
+    status = 401
+    code = "unauthorized"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="backpain"'})
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(AppError):
     status = 404
     code = "not-found"
+
+
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+
+
+class Gone(AppError):
+    status = 410
+    code = "gone"
+
+
+class PreconditionFailed(AppError):
+    status = 412
+    code = "precondition-failed"
 
 
 class UnsupportedMediaType(AppError):
@@ -70,6 +108,11 @@ class InvalidInput(AppError):
 
     status = 422
     code = "validation-error"
+
+
+class PreconditionRequired(AppError):
+    status = 428
+    code = "precondition-required"
 
 
 class ServiceUnavailable(AppError):
@@ -99,7 +142,15 @@ def problem_response(
 
 async def _app_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
-    return problem_response(exc.status, exc.detail, code=exc.code, errors=exc.errors)
+    return problem_response(exc.status, exc.detail, code=exc.code, errors=exc.errors, headers=exc.headers)
+
+
+async def _database_error(_: Request, exc: Exception) -> Response:
+    # The transaction was rolled back: nothing of the write remains.
+    logger.warning("database unavailable: %s", type(exc).__name__)
+    return problem_response(
+        503, "The database is unavailable; nothing was changed. Try again.", code=ServiceUnavailable.code
+    )
 
 
 async def _http_error(_: Request, exc: Exception) -> Response:
@@ -114,6 +165,8 @@ async def _http_error(_: Request, exc: Exception) -> Response:
 
 async def _validation_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if any(err.get("type") == "json_invalid" for err in exc.errors()):
+        return problem_response(400, "The body is not valid JSON.", code=BadRequest.code)
     # Only where and what: the rejected input itself is never echoed back.
     errors = [
         {"loc": [str(part) if not isinstance(part, int) else part for part in err["loc"]], "msg": err["msg"]}
@@ -132,15 +185,24 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(OperationalError, _database_error)
+    app.add_exception_handler(InterfaceError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
 _DESCRIPTIONS = {
     400: "The request is malformed, for example an unreadable cursor.",
+    401: "The API key is missing, unknown or revoked.",
+    403: "The key lacks the scope this needs, or is used from an origin it is not allowed on.",
     404: "Nothing has that slug.",
+    409: "The change conflicts with the current content, for example a slug already in use.",
+    410: "The cursor is too old to serve; export again.",
+    412: "The If-Match ETag is stale: someone changed the item since you read it. Nothing was changed.",
     413: "The request body is over 64 KiB.",
     415: "The request body is not JSON.",
     422: "A parameter has an invalid value; `errors` says which.",
+    428: "The write needs an If-Match header with the item's current ETag.",
+    429: "Too many requests; wait for Retry-After seconds.",
     500: "An unexpected error on the server.",
     503: "The service cannot answer right now.",
 }

@@ -8,10 +8,12 @@ from functools import cache
 from typing import Any
 
 import orjson
+from fastapi import Depends, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from app.core.config import get_settings
+from app.core.errors import UnsupportedMediaType
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -47,6 +49,10 @@ def public_cache_control() -> bytes:
     return (
         f"public, max-age={settings.cache_max_age}, stale-while-revalidate={settings.cache_stale_while_revalidate}"
     ).encode()
+
+
+# For sync documents: any cache may keep them, but must check the ETag before each use.
+REVALIDATE_CACHE_CONTROL = b"public, no-cache"
 
 
 def etag_matches(if_none_match: bytes, etags: Iterable[bytes]) -> bool:
@@ -162,3 +168,21 @@ def represent(rep: Representation, request_headers: Iterable[tuple[bytes, bytes]
         elif name == b"accept-encoding":
             accept_encoding = value
     return PreparedResponse(*rep.select(if_none_match, accept_encoding))
+
+
+def is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """The request says its body is application/json or another +json type."""
+    content_type = next((value for name, value in headers if name == b"content-type"), None)
+    if content_type is None:
+        return False
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
+
+
+def require_json(request: Request) -> None:
+    """A dependency for routes with a body: 415 unless it is declared as JSON."""
+    if not is_json(request.headers.raw):
+        raise UnsupportedMediaType("Send the body as application/json.")
+
+
+JSON_BODY = Depends(require_json)

@@ -1,6 +1,5 @@
 """The triage routes: the questionnaire, and an assessment of answers."""
 
-from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -10,7 +9,7 @@ from app.content.router import SnapshotDep
 from app.content.snapshot import SnapshotStore
 from app.core.edge import BodyResponder
 from app.core.errors import AppError, ServiceUnavailable, UnsupportedMediaType, problem_responses
-from app.core.http import Headers, PreparedResponse, cached_responses, represent
+from app.core.http import Headers, PreparedResponse, cached_responses, is_json, represent
 from app.triage.schemas import Questionnaire, TriageResult
 from app.triage.service import Triage
 from seed.loader import parse_ruleset
@@ -32,15 +31,6 @@ TriageDep = Annotated[Triage, Depends(current_triage)]
 def wants_fhir(accept: str | None) -> bool:
     """True when the client asks for FHIR JSON."""
     return accept is not None and "application/fhir+json" in accept.lower()
-
-
-def is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    """The request says its body is application/json or another +json type."""
-    content_type = next((value for name, value in headers if name == b"content-type"), None)
-    if content_type is None:
-        return False
-    media = content_type.split(b";", 1)[0].strip().lower()
-    return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
 
 
 def _request_schema() -> dict[str, Any]:

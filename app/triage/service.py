@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import BadRequest, InvalidInput
 from app.core.http import JSON_MEDIA_TYPE, Headers, Representation
+from app.platform.metrics import TRIAGE_LEVELS
 from app.triage.engine import Answer, Assessment, Engine, assess, compile_ruleset, parse_answers
 from app.triage.fhir import fhir_questionnaire
 from app.triage.models import TriageRuleset
@@ -39,7 +40,9 @@ class Triage:
         Results are personal: never stored, never cached by anyone on the way.
         """
         answers = parse_body(self.engine, body)
-        result = orjson.dumps(self.render(answers, assess(self.engine, answers)))
+        assessment = assess(self.engine, answers)
+        TRIAGE_LEVELS.labels(assessment.level or "incomplete").inc()
+        result = orjson.dumps(self.render(answers, assessment))
         headers = [
             (b"content-type", JSON_MEDIA_TYPE),
             (b"content-length", str(len(result)).encode()),

@@ -8,28 +8,62 @@ import pytest
 pytestmark = pytest.mark.anyio
 
 
+EDGE = {"401", "403", "429"}
+WRITE = {"401", "403", "404", "412", "413", "415", "422", "428", "429", "503"}
+EXPECTED = {
+    ("/healthz", "get"): {"200"},
+    ("/readyz", "get"): {"200", "503"},
+    ("/metrics", "get"): {"200"},
+    ("/v1/triage", "post"): {"200", "400", "413", "415", "422", "503"} | EDGE,
+    ("/v1/search", "get"): {"200", "304", "422", "503"} | EDGE,
+    ("/v1/triage/questionnaire", "get"): {"200", "304", "503"} | EDGE,
+    ("/v1/conditions", "get"): {"200", "304", "400", "422", "503"} | EDGE,
+    ("/v1/conditions/{slug}", "get"): {"200", "304", "404", "422", "503"} | EDGE,
+    ("/v1/export", "get"): {"200", "304", "503"} | EDGE,
+    ("/v1/changes", "get"): {"200", "304", "400", "410", "422", "503"} | EDGE,
+    ("/v1/admin/keys", "post"): {"201", "401", "403", "413", "415", "422", "429", "503"},
+    ("/v1/admin/keys/{key_id}", "delete"): {"204", "401", "403", "404", "422", "429", "503"},
+    ("/v1/admin/audit", "get"): {"200", "400", "401", "403", "422", "429", "503"},
+    ("/v1/admin/treatments", "post"): {"201", "401", "403", "409", "413", "415", "422", "429", "503"},
+    ("/v1/admin/treatments/{slug}", "patch"): {"200"} | WRITE,
+    ("/v1/admin/treatments/{slug}", "delete"): {"204", "409"} | WRITE,
+    ("/v1/admin/treatments/{slug}/publish", "post"): {"200", "409"} | WRITE,
+    ("/v1/admin/sources/{slug}/unpublish", "post"): {"200", "409"} | WRITE,
+}
+
+
 async def test_every_operation_documents_its_problems(client: httpx.AsyncClient) -> None:
     schema: dict[str, Any] = (await client.get("/openapi.json")).json()
     assert schema["openapi"].startswith("3.1")
-    operations = [(path, op) for path, item in schema["paths"].items() for op in item.values()]
-    assert len(operations) == 15
-    for path, operation in operations:
+    operations = {(path, method): op for path, item in schema["paths"].items() for method, op in item.items()}
+    # 5 health, metrics and sync, 10 content, 3 triage and search, 3 keys, the audit log, 7 per content type.
+    assert len(operations) == 5 + 10 + 3 + 3 + 1 + 7 * 5
+    for (path, method), operation in operations.items():
         responses = operation["responses"]
-        assert "200" in responses, path
+        assert {"200", "201", "204"} & set(responses), path
         assert operation.get("summary"), path
         assert operation.get("description"), path
         for status, response in responses.items():
             if status[0] in "45":
                 assert set(response["content"]) == {"application/problem+json"}, (path, status)
-        if path == "/v1/triage":
-            assert set(responses) == {"200", "400", "413", "415", "422", "503"}
-        elif path == "/v1/search":
-            assert set(responses) == {"200", "304", "422", "503"}
-        elif path == "/v1/triage/questionnaire":
-            assert set(responses) == {"200", "304", "503"}
-        elif path.startswith("/v1/"):
-            expected = {"200", "304", "422", "503"} | ({"404"} if "{slug}" in path else {"400"})
-            assert set(responses) == expected, path
+        if (path, method) in EXPECTED:
+            assert set(responses) == EXPECTED[path, method], (path, method)
+        if path not in ("/healthz", "/readyz", "/metrics"):
+            assert set(responses) >= EDGE, path
+
+
+async def test_admin_operations_declare_the_key_schemes(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["bearer"] == {"type": "http", "scheme": "bearer", "description": "`Authorization: Bearer bpk_...`"}
+    assert schemes["apiKey"]["in"] == "header"
+    assert schemes["apiKey"]["name"] == "X-API-Key"
+    for path, item in schema["paths"].items():
+        for operation in item.values():
+            expected: list[dict[str, list[str]]] | None = (
+                [{"bearer": []}, {"apiKey": []}] if path.startswith("/v1/admin/") else None
+            )
+            assert operation.get("security") == expected, path
 
 
 async def test_problem_schema_is_published(client: httpx.AsyncClient) -> None:

@@ -1,0 +1,1 @@
+"""Keys, rate limits, editing with drafts, mobile sync and metrics."""

@@ -1,0 +1,1 @@
+"""Admin editing: drafts, publishing, revision history and the audit log."""

@@ -1,0 +1,60 @@
+"""Records in the mobile change feed what a publish, unpublish or delete changed, dependents included."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.content.models import ContentVersion, Item, ItemType
+from app.platform.models import Change, ItemDraft
+
+
+def _replace(session: Session, kind: str, slug: str, *, action: str, revision: int, at: datetime) -> None:
+    session.execute(sql_delete(Change).where(col(Change.type) == kind, col(Change.slug) == slug))
+    session.add(Change(type=kind, slug=slug, action=action, revision=revision, at=at))
+
+
+def _dependents(session: Session, draft: ItemDraft, documents: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """Items whose public representation embeds this one: its conditions (their summaries of it), the
+    sources it cites (their `cited_for`), and for a condition, the items linked to it."""
+    found: set[tuple[str, str]] = set()
+    for document in documents:
+        found |= {(ItemType.condition.value, slug) for slug in document.get("conditions", [])}
+        found |= {(ItemType.source.value, citation["source"]) for citation in document.get("sources", [])}
+    if draft.type == ItemType.condition:
+        for other in session.exec(select(ItemDraft).where(col(ItemDraft.status) == "published")):
+            if draft.slug in (other.published or {}).get("conditions", []):
+                found.add((other.type, other.slug))
+    found.discard((draft.type, draft.slug))
+    return found
+
+
+def record_change(
+    session: Session,
+    draft: ItemDraft,
+    *,
+    action: str,
+    revision: int,
+    at: datetime,
+    keep_days: int,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """Give the item, and every published item that shows part of it, a new place in the feed; tell
+    every worker that published content changed; drop deletions older than the feed keeps."""
+    _replace(session, draft.type, draft.slug, action=action, revision=revision, at=at)
+    documents = [document for document in (before, after) if document]
+    for kind, slug in sorted(_dependents(session, draft, documents)):
+        published = session.exec(select(Item.revision).where(Item.type == kind, Item.slug == slug)).first()
+        if published is not None:
+            _replace(session, kind, slug, action="upsert", revision=published, at=at)
+    counters = session.get(ContentVersion, 1) or ContentVersion(id=1, version=0)
+    counters.version += 1
+    expired = (col(Change.action) == "delete") & (col(Change.at) < at - timedelta(days=keep_days))
+    newest_expired = session.exec(select(func.max(Change.seq)).where(expired)).one()
+    if newest_expired is not None:
+        session.execute(sql_delete(Change).where(expired))
+        counters.changes_floor = max(counters.changes_floor, newest_expired)
+    session.add(counters)

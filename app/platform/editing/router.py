@@ -1,0 +1,202 @@
+"""Admin routes for editing: one set per content type, each write guarded by If-Match."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from app.content.models import ItemType
+from app.content.router import SlugPath
+from app.content.schemas import Page
+from app.content.snapshot import COLLECTIONS
+from app.core.db import SessionDep, WriteSessionDep
+from app.core.errors import problem_responses
+from app.core.http import JSON_BODY
+from app.platform.auth import Editor
+from app.platform.editing import service
+from app.platform.editing.schemas import AdminItem, AuditEntry, Revision, create_model_for, update_model_for
+from app.platform.listing import DEFAULT_PAGE, CursorQuery, LimitQuery, json_response, page, position
+from app.platform.models import AuditEvent, ItemDraft
+
+router = APIRouter(prefix="/v1/admin", tags=["admin: editing"])
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The item's current ETag, from its last GET or write. Required: 428 without it, 412 if stale.",
+    ),
+]
+_ETAG_HEADER: dict[str, Any] = {
+    "ETag": {"description": "The draft's ETag, for If-Match.", "schema": {"type": "string"}}
+}
+_WRITE_PROBLEMS = (400, 401, 403, 404, 412, 413, 415, 422, 428, 429, 503)
+
+
+def _admin_item(draft: ItemDraft) -> AdminItem:
+    return AdminItem.model_validate(draft, from_attributes=True)
+
+
+def _answer(draft: ItemDraft, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return json_response(_admin_item(draft), status=status, headers={"ETag": service.etag(draft), **(headers or {})})
+
+
+def _revision(event: AuditEvent) -> Revision:
+    return Revision.model_validate(event, from_attributes=True)
+
+
+def _keep_days(request: Request) -> int:
+    return int(request.app.state.settings.changes_tombstone_days)
+
+
+@router.get(
+    "/audit",
+    summary="The audit log",
+    response_model=Page[AuditEntry],
+    responses=problem_responses(400, 401, 403, 422, 429, 503),
+)
+def audit(
+    request: Request, _: Editor, session: SessionDep, limit: LimitQuery = DEFAULT_PAGE, cursor: CursorQuery = None
+) -> Response:
+    """Every write, newest first: who (the key's name), what, which item, which revision, and when."""
+    rows = service.audit(session=session, before=position(cursor, int), limit=limit)
+    return page(request, rows, limit=limit, key=lambda row: row.id, view=_audit_entry)
+
+
+def _audit_entry(event: AuditEvent) -> AuditEntry:
+    return AuditEntry.model_validate(event, from_attributes=True)
+
+
+def _add_type(collection: str, kind: ItemType) -> None:
+    create_body: type[BaseModel] = create_model_for(kind.value)
+    update_body: type[BaseModel] = update_model_for(kind.value)
+    noun = kind.value
+    item_path = f"/{collection}/{{slug}}"
+
+    @router.post(
+        f"/{collection}",
+        status_code=201,
+        name=f"create_{noun}",
+        summary=f"Create a {noun} draft",
+        response_model=AdminItem,
+        responses={201: {"headers": _ETAG_HEADER}, **problem_responses(400, 401, 403, 409, 413, 415, 422, 429, 503)},
+        dependencies=[JSON_BODY],
+    )
+    def create(request: Request, editor: Editor, body: create_body, session: WriteSessionDep) -> Response:  # type: ignore[valid-type]
+        document = body.model_dump(mode="json", exclude={"slug"}, exclude_unset=True)  # type: ignore[attr-defined]
+        draft = service.create(session=session, kind=kind, slug=body.slug, document=document, actor=editor.name)  # type: ignore[attr-defined]
+        return _answer(draft, status=201, headers={"Location": f"/v1/admin/{collection}/{draft.slug}"})
+
+    create.__doc__ = f"Create a {noun} as a draft; nothing is public until it is published."
+
+    @router.get(
+        item_path,
+        name=f"get_{noun}_draft",
+        summary=f"Get a {noun}'s draft",
+        response_model=AdminItem,
+        responses={200: {"headers": _ETAG_HEADER}, **problem_responses(401, 403, 404, 422, 429, 503)},
+    )
+    def read(_: Editor, slug: SlugPath, session: SessionDep) -> Response:
+        return _answer(service.get_draft(session=session, kind=kind, slug=slug))
+
+    read.__doc__ = f"The {noun}'s draft document, its status and its ETag."
+
+    @router.patch(
+        item_path,
+        name=f"update_{noun}",
+        summary=f"Update a {noun}'s draft",
+        response_model=AdminItem,
+        responses={200: {"headers": _ETAG_HEADER}, **problem_responses(*_WRITE_PROBLEMS)},
+        dependencies=[JSON_BODY],
+    )
+    def patch(
+        editor: Editor,
+        slug: SlugPath,
+        body: update_body,  # type: ignore[valid-type]
+        session: WriteSessionDep,
+        if_match: IfMatch = None,
+    ) -> Response:
+        changes = body.model_dump(mode="json", exclude_unset=True)  # type: ignore[attr-defined]
+        draft = service.update(
+            session=session, kind=kind, slug=slug, changes=changes, if_match=if_match, actor=editor.name
+        )
+        return _answer(draft)
+
+    patch.__doc__ = f"Change some fields of the {noun}'s draft; the public endpoints keep the published revision."
+
+    @router.post(
+        f"{item_path}/publish",
+        name=f"publish_{noun}",
+        summary=f"Publish a {noun}",
+        response_model=AdminItem,
+        responses={200: {"headers": _ETAG_HEADER}, **problem_responses(409, *_WRITE_PROBLEMS)},
+    )
+    def publish(
+        request: Request, editor: Editor, slug: SlugPath, session: WriteSessionDep, if_match: IfMatch = None
+    ) -> Response:
+        draft = service.publish(
+            session=session, kind=kind, slug=slug, if_match=if_match, actor=editor.name, keep_days=_keep_days(request)
+        )
+        return _answer(draft)
+
+    publish.__doc__ = f"Make the draft the published {noun}: every worker serves it within 2 s."
+
+    @router.post(
+        f"{item_path}/unpublish",
+        name=f"unpublish_{noun}",
+        summary=f"Unpublish a {noun}",
+        response_model=AdminItem,
+        responses={200: {"headers": _ETAG_HEADER}, **problem_responses(409, *_WRITE_PROBLEMS)},
+    )
+    def unpublish(
+        request: Request, editor: Editor, slug: SlugPath, session: WriteSessionDep, if_match: IfMatch = None
+    ) -> Response:
+        draft = service.unpublish(
+            session=session, kind=kind, slug=slug, if_match=if_match, actor=editor.name, keep_days=_keep_days(request)
+        )
+        return _answer(draft)
+
+    unpublish.__doc__ = f"Take the {noun} off the public endpoints; the draft stays."
+
+    @router.delete(
+        item_path,
+        status_code=204,
+        name=f"delete_{noun}",
+        summary=f"Delete a {noun}",
+        response_class=Response,
+        responses=problem_responses(409, *_WRITE_PROBLEMS),
+    )
+    def remove(
+        request: Request, editor: Editor, slug: SlugPath, session: WriteSessionDep, if_match: IfMatch = None
+    ) -> Response:
+        service.delete(
+            session=session, kind=kind, slug=slug, if_match=if_match, actor=editor.name, keep_days=_keep_days(request)
+        )
+        return Response(status_code=204)
+
+    remove.__doc__ = f"Delete the {noun} and its draft; sync clients get a tombstone, the audit log keeps its history."
+
+    @router.get(
+        f"{item_path}/revisions",
+        name=f"list_{noun}_revisions",
+        summary=f"A {noun}'s revisions",
+        response_model=Page[Revision],
+        responses=problem_responses(400, 401, 403, 404, 422, 429, 503),
+    )
+    def revisions(
+        request: Request,
+        _: Editor,
+        slug: SlugPath,
+        session: SessionDep,
+        limit: LimitQuery = DEFAULT_PAGE,
+        cursor: CursorQuery = None,
+    ) -> Response:
+        rows = service.revisions(session=session, kind=kind, slug=slug, before=position(cursor, int), limit=limit)
+        return page(request, rows, limit=limit, key=lambda row: row.revision, view=_revision)
+
+    revisions.__doc__ = f"Every write to the {noun}, newest first, with the document it left."
+
+
+for _collection, _kind in COLLECTIONS.items():
+    _add_type(_collection, _kind)

@@ -1,0 +1,161 @@
+"""What editors send and get back: one document model per item type, and the admin views."""
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+
+from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN, CauseCategory, TreatmentCategory, Urgency
+
+# Stated in the schema, so that integrators see it: text never holds NUL characters.
+NO_NUL = r"^[^\x00]*$"
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH, examples=["back-spasms"])]
+Name = Annotated[str, Field(min_length=1, max_length=200, description="Display name.", pattern=NO_NUL)]
+Summary = Annotated[str, Field(min_length=1, max_length=1000, description="One or two sentences.", pattern=NO_NUL)]
+Body = Annotated[
+    str, Field(max_length=20_000, description="Plain-text paragraphs, blank-line separated.", pattern=NO_NUL)
+]
+Advice = Annotated[str, Field(max_length=5_000, description="Plain-text advice.", pattern=NO_NUL)]
+Locator = Annotated[str, Field(min_length=1, max_length=200, description="Section or paragraph cited.", pattern=NO_NUL)]
+Short = Annotated[str, Field(max_length=300, pattern=NO_NUL)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+
+
+class CitationIn(_Strict):
+    """Where an item's content comes from."""
+
+    source: Slug = Field(description="Slug of an existing source.")
+    locator: Locator
+
+
+class _Document(_Strict):
+    name: Name
+    summary: Summary
+
+
+class _Reviewed(_Document):
+    body: Body = ""
+    sources: list[CitationIn] = Field(min_length=1, max_length=50, description="At least one citation.")
+    last_reviewed: date | None = Field(default=None, description="Defaults to today.")
+    next_review_due: date | None = Field(default=None, description="Defaults to a year after last_reviewed.")
+
+
+class _Linked(_Reviewed):
+    conditions: list[Slug] = Field(default=[], max_length=50, description="Slugs of the conditions it belongs to.")
+
+
+class ConditionDocument(_Reviewed):
+    """A condition's editable fields."""
+
+
+class CauseDocument(_Linked):
+    """A cause's editable fields."""
+
+    category: CauseCategory
+
+
+class SymptomDocument(_Linked):
+    """A symptom's editable fields; a red flag also needs its urgency and action."""
+
+    red_flag: bool = False
+    urgency: Urgency | None = None
+    action: Advice | None = None
+
+    @model_validator(mode="after")
+    def _red_flag_fields(self) -> "SymptomDocument":
+        if self.red_flag and (self.urgency is None or not self.action):
+            raise ValueError("a red flag needs an urgency and an action")
+        if not self.red_flag and (self.urgency is not None or self.action is not None):
+            raise ValueError("urgency and action belong to red flags only")
+        return self
+
+
+class TreatmentDocument(_Linked):
+    """A treatment's editable fields."""
+
+    category: TreatmentCategory
+    when_to_use: Advice = ""
+    cautions: Advice = ""
+
+
+class SourceDocument(_Document):
+    """A source's editable fields."""
+
+    title: Short | None = Field(default=None, description="Full title; defaults to the name.")
+    publisher: Short = Field(default="", description="Who published it.")
+    url: Short | None = Field(default=None, description="Where it can be read, if known.")
+
+
+DOCUMENTS: dict[str, type[_Document]] = {
+    "condition": ConditionDocument,
+    "cause": CauseDocument,
+    "symptom": SymptomDocument,
+    "treatment": TreatmentDocument,
+    "source": SourceDocument,
+}
+
+
+def create_model_for(kind: str) -> type[BaseModel]:
+    """The body of a create: the document and its slug."""
+    document = DOCUMENTS[kind]
+    return create_model(
+        f"{document.__name__.removesuffix('Document')}Create",
+        __base__=document,
+        __doc__=f"A new {kind}: its slug and editable fields.",
+        slug=(Slug, Field(description="Stable public id; it cannot change later.")),
+    )
+
+
+def update_model_for(kind: str) -> type[BaseModel]:
+    """The body of a PATCH: any of the editable fields; the slug cannot change."""
+    document = DOCUMENTS[kind]
+    fields: dict[str, Any] = {}
+    for name, info in document.model_fields.items():
+        annotation: Any = info.annotation
+        fields[name] = (annotation | None, Field(default=None, description=info.description))
+    return create_model(
+        f"{document.__name__.removesuffix('Document')}Update",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__=f"Changes to a {kind}'s draft; fields left out keep their value.",
+        **fields,
+    )
+
+
+Status = Literal["draft", "published", "unpublished"]
+
+
+class AdminItem(BaseModel):
+    """An item as editors see it: its draft document and where it stands."""
+
+    type: str = Field(description="The item's type.", examples=["treatment"])
+    slug: str = Field(description="Stable public id.", examples=["heat-therapy"])
+    status: Status = Field(description="`draft` (never published), `published` or `unpublished`.")
+    revision: int = Field(description="The draft's revision; grows with every write.", examples=[3])
+    published_revision: int | None = Field(description="The revision the public endpoints show, if any.")
+    document: dict[str, Any] = Field(description="The draft's editable fields.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class Revision(BaseModel):
+    """One write to an item and the document it left."""
+
+    revision: int = Field(description="The item's revision after this write.", examples=[2])
+    action: str = Field(description="create, update, publish, unpublish, delete or seed.", examples=["update"])
+    actor: str = Field(description="Name of the key that wrote it.", examples=["clinic-editor"])
+    at: datetime
+    document: dict[str, Any] | None = Field(description="The draft document after the write.")
+
+
+class AuditEntry(BaseModel):
+    """One write anywhere in the API."""
+
+    actor: str = Field(description="Name of the key that wrote it.", examples=["clinic-editor"])
+    action: str = Field(description="What it did.", examples=["publish"])
+    type: str = Field(description="Item type, or `key` for API keys.", examples=["treatment"])
+    slug: str = Field(description="Item slug, or the key's prefix.", examples=["heat-therapy"])
+    revision: int | None = Field(description="The item's revision after the write.", examples=[3])
+    at: datetime

@@ -1,0 +1,73 @@
+"""Checks every request's key, origin and rate limit before anything answers it."""
+
+from starlette.responses import Response
+from starlette.types import Scope
+
+from app.core.config import Settings
+from app.core.errors import problem_response
+from app.platform.auth import PRINCIPAL
+from app.platform.keys.service import KeyRing
+from app.platform.metrics import RATE_LIMITED
+from app.platform.ratelimit import RateLimits, Verdict
+
+Headers = list[tuple[bytes, bytes]]
+
+# Probes and scrapers are never limited.
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class Guard:
+    """Resolves the API key, enforces its allowed origins, and counts the request against its limit."""
+
+    def __init__(self, keyring: KeyRing, limits: RateLimits, settings: Settings) -> None:
+        self.keyring = keyring
+        self.limits = limits
+        self.anonymous_limit = settings.rate_limit_anonymous_per_minute
+        self.key_limit = settings.rate_limit_key_per_minute
+
+    async def __call__(self, scope: Scope) -> tuple[Headers, Response | None]:
+        """Headers to add to the response, and the refusal to send instead of answering, if any."""
+        if scope["path"] in UNLIMITED_PATHS:
+            return [], None
+        key = origin = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                scheme, _, credentials = value.partition(b" ")
+                if scheme.lower() == b"bearer":
+                    key = credentials.strip()
+            elif name == b"x-api-key":
+                key = value.strip()
+            elif name == b"origin":
+                origin = value
+        client = scope.get("client")
+        ip = client[0] if client else "unknown"
+        principal = self.keyring.find(key.decode("latin-1")) if key is not None else None
+        if principal is None:
+            verdict = await self.limits.hit("anonymous", ip, self.anonymous_limit)
+            if key is not None and (verdict is None or verdict.allowed):
+                return _refuse(verdict, 401, "The API key is unknown or revoked.", "unauthorized")
+        else:
+            scope[PRINCIPAL] = principal
+            limit = principal.rate_limit_per_minute or self.key_limit
+            verdict = await self.limits.hit("key", str(principal.id), limit)
+            if (
+                principal.allowed_origins
+                and origin is not None
+                and origin.decode("latin-1").lower() not in (principal.allowed_origins)
+            ):
+                return _refuse(verdict, 403, "This API key is not allowed from this origin.", "forbidden-origin")
+        if verdict is None:
+            return [], None
+        if not verdict.allowed:
+            RATE_LIMITED.labels(verdict.policy).inc()
+            detail = f"Over the limit of {verdict.limit} requests a minute."
+            return _refuse(verdict, 429, detail, "rate-limited", {"Retry-After": str(verdict.reset)})
+        return verdict.headers, None
+
+
+def _refuse(
+    verdict: Verdict | None, status: int, detail: str, code: str, headers: dict[str, str] | None = None
+) -> tuple[Headers, Response]:
+    if status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="backpain"'}
+    return (verdict.headers if verdict else []), problem_response(status, detail, code=code, headers=headers)

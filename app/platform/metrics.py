@@ -1,0 +1,76 @@
+"""Prometheus metrics: requests by route and status, latency, rate-limit refusals and triage levels."""
+
+import os
+import time
+from functools import lru_cache
+
+from fastapi import APIRouter
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUESTS = Counter("backpain_http_requests", "HTTP requests answered.", ["route", "method", "status"])
+LATENCY = Histogram(
+    "backpain_http_request_duration_seconds",
+    "Time to answer a request, by route.",
+    ["route"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+RATE_LIMITED = Counter("backpain_rate_limited", "Requests refused for being over a rate limit.", ["policy"])
+TRIAGE_LEVELS = Counter("backpain_triage_assessments", "Triage assessments answered, by level.", ["level"])
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"description": "Prometheus text format.", "content": {CONTENT_TYPE_LATEST: {}}}},
+)
+def metrics() -> Response:
+    """Prometheus metrics of this worker, or of every worker when PROMETHEUS_MULTIPROC_DIR is set."""
+    registry = None
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    body = generate_latest(registry) if registry is not None else generate_latest()
+    return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+
+
+class Metrics:
+    """Counts and times every response, labelled by route template rather than raw path."""
+
+    def __init__(self, app: ASGIApp, routes: list[BaseRoute]) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_counted(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_counted)
+        finally:
+            route = self._template(scope["path"], scope["method"])
+            REQUESTS.labels(route, scope["method"], str(status)).inc()
+            LATENCY.labels(route).observe(time.perf_counter() - started)
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one instance per app, and paths repeat
+    def _template(self, path: str, method: str) -> str:
+        probe = {"type": "http", "path": path, "method": method}
+        for route in self.routes:
+            match, _ = route.matches(probe)
+            if match != Match.NONE:
+                return str(getattr(route, "path", "unmatched"))
+        return "unmatched"

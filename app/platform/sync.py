@@ -1,0 +1,90 @@
+"""Mobile sync: GET /v1/export for a first launch, then GET /v1/changes for what changed since."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from app.content.feed import CHANGES_DEFAULT_LIMIT, CHANGES_MAX_LIMIT, decode_position
+from app.content.router import SnapshotDep
+from app.content.snapshot import CURSOR_PATTERN
+from app.core.errors import problem_responses
+from app.core.http import PreparedResponse, cached_responses, represent
+
+router = APIRouter(prefix="/v1", tags=["sync"])
+
+_ITEM_EXAMPLE = {
+    "type": "treatment",
+    "slug": "heat-therapy",
+    "name": "Heat therapy",
+    "summary": "Warmth relaxes tight back muscles and eases a spasm.",
+    "revision": 3,
+}
+_EXPORT_EXAMPLE = {"cursor": "c2VxOjUy", "data": [_ITEM_EXAMPLE]}
+_CHANGES_EXAMPLE = {
+    "data": [
+        {"type": "treatment", "slug": "heat-therapy", "action": "upsert", "revision": 3, "item": _ITEM_EXAMPLE},
+        {"type": "cause", "slug": "old-cause", "action": "delete", "revision": 4, "item": None},
+    ],
+    "next_cursor": "c2VxOjU0",
+    "has_more": False,
+}
+
+
+def _ok(description: str, example: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"example": example}}}
+
+
+@router.get(
+    "/export",
+    summary="Export every published item",
+    responses={
+        **cached_responses(
+            _ok(
+                "`{cursor, data}`: every published item as its public representation (each has `type`), "
+                "and the cursor to pass to /v1/changes next. `Cache-Control: public, no-cache`: revalidate "
+                "with the ETag.",
+                _EXPORT_EXAMPLE,
+            )
+        ),
+        **problem_responses(503),
+    },
+)
+async def export(request: Request, snapshot: SnapshotDep) -> PreparedResponse:
+    """One document with every published item, for a mobile app's first launch."""
+    return represent(snapshot.export(), request.headers.raw)
+
+
+@router.get(
+    "/changes",
+    summary="What changed since a sync cursor",
+    responses={
+        **cached_responses(
+            _ok(
+                "`{data, next_cursor, has_more}`: the newest change of each item changed after `since`, oldest "
+                "first. `upsert` carries the item as the public endpoints show it; `delete` is a tombstone with "
+                "`item: null`. Store `next_cursor`; fetch again while `has_more` is true.",
+                _CHANGES_EXAMPLE,
+            )
+        ),
+        **problem_responses(400, 410, 422, 503),
+    },
+)
+async def changes(
+    request: Request,
+    snapshot: SnapshotDep,
+    since: Annotated[
+        str | None,
+        Query(
+            description="The `cursor` of an export or the `next_cursor` of a previous page; "
+            "leave it out to get every item's newest change.",
+            pattern=CURSOR_PATTERN,
+        ),
+    ] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=CHANGES_MAX_LIMIT, description="Most changes per page, 1 to 1000.")
+    ] = CHANGES_DEFAULT_LIMIT,
+) -> PreparedResponse:
+    """Created, updated, unpublished and deleted items after the cursor; applied to an export, they give
+    exactly the current export."""
+    position = decode_position(since) if since is not None else None
+    return represent(snapshot.changes(position, limit), request.headers.raw)

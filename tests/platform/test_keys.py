@@ -1,0 +1,218 @@
+"""API keys: the CLI, the admin routes, how keys are stored, and how requests present them."""
+
+import hashlib
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from app.core.db import make_engine
+from app.platform.models import ApiKey, AuditEvent
+from tests.conftest import serve
+from tests.platform.conftest import bearer
+
+pytestmark = pytest.mark.anyio
+
+BACKPAIN = str(Path(sys.executable).with_name("backpain"))  # the console script, as an operator runs it
+
+
+def test_cli_prints_the_new_key_alone_on_its_last_line(fresh_url: str) -> None:
+    result = subprocess.run(
+        [
+            BACKPAIN,
+            "keys",
+            "create",
+            "--name",
+            "first-admin",
+            "--scope",
+            "admin",
+            "--scope",
+            "edit",
+            "--origin",
+            "https://Clinic.example/",
+            "--rate-limit",
+            "600",
+        ],
+        env={**os.environ, "DATABASE_URL": fresh_url},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = result.stdout.splitlines()[-1]
+    assert key.startswith("bpk_")
+    assert len(key) >= 4 + 43  # 32 random bytes, URL-safe base64
+    engine = make_engine(fresh_url)
+    with Session(engine) as session:
+        row = session.exec(select(ApiKey)).one()
+    engine.dispose()
+    assert (row.name, row.scopes, row.allowed_origins, row.rate_limit_per_minute) == (
+        "first-admin",
+        ["admin", "edit"],
+        ["https://clinic.example"],
+        600,
+    )
+    assert row.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    assert row.prefix == key[:12]
+
+
+def test_cli_refuses_a_bad_scope_or_origin(fresh_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": fresh_url}
+    base = [BACKPAIN, "keys", "create", "--name", "n"]
+    scope = subprocess.run([*base, "--scope", "root"], env=env, capture_output=True, text=True)
+    assert scope.returncode == 2
+    origin = subprocess.run(
+        [*base, "--scope", "read", "--origin", "clinic.example"], env=env, capture_output=True, text=True
+    )
+    assert origin.returncode == 2
+    assert "allowed_origins" in origin.stderr
+
+
+async def test_keys_are_created_listed_and_revoked(fresh_url: str, key_for: Callable[..., str]) -> None:
+    admin = key_for("admin", name="ops")
+    async with serve(fresh_url) as client:
+        body = {"name": "clinic-widget", "scopes": ["read"], "allowed_origins": ["https://clinic.example"]}
+        created = await client.post("/v1/admin/keys", json=body, headers=bearer(admin))
+        assert created.status_code == 201
+        made = created.json()
+        assert set(made) == {
+            "id",
+            "name",
+            "scopes",
+            "allowed_origins",
+            "rate_limit_per_minute",
+            "prefix",
+            "created_at",
+            "key",
+            "revoked_at",
+        }
+        assert (made["name"], made["scopes"], made["rate_limit_per_minute"]) == ("clinic-widget", ["read"], None)
+        key = made["key"]
+        assert made["prefix"] == key[:12]
+        # The new key works at once on this worker.
+        assert (await client.get("/v1/conditions", headers=bearer(key))).status_code == 200
+
+        listed = (await client.get("/v1/admin/keys", headers=bearer(admin))).json()
+        assert [k["name"] for k in sorted(listed["data"], key=lambda k: k["name"])] == ["clinic-widget", "ops"]
+        assert all("key" not in k and "key_hash" not in k for k in listed["data"])
+        assert key not in str(listed)
+
+        revoked = await client.delete(f"/v1/admin/keys/{made['id']}", headers=bearer(admin))
+        assert (revoked.status_code, revoked.content) == (204, b"")
+        refused = await client.get("/v1/conditions", headers=bearer(key))
+        assert refused.status_code == 401
+        assert refused.headers["www-authenticate"].startswith("Bearer")
+        again = await client.delete(f"/v1/admin/keys/{made['id']}", headers=bearer(admin))
+        assert again.status_code == 204
+        unknown = await client.delete("/v1/admin/keys/00000000-0000-0000-0000-000000000000", headers=bearer(admin))
+        assert unknown.status_code == 404
+        audit = (await client.get("/v1/admin/audit", headers=bearer(admin))).json()["data"]
+        assert [(e["actor"], e["action"], e["type"], e["slug"]) for e in audit[:2]] == [
+            ("ops", "key.revoke", "key", made["prefix"]),
+            ("ops", "key.create", "key", made["prefix"]),
+        ]
+
+
+async def test_key_list_pages(fresh_url: str, key_for: Callable[..., str]) -> None:
+    admin = key_for("admin")
+    for n in range(4):
+        key_for("read", name=f"reader-{n}")
+    async with serve(fresh_url) as client:
+        first = await client.get("/v1/admin/keys?limit=3", headers=bearer(admin))
+        page = first.json()
+        assert len(page["data"]) == 3
+        assert first.headers["link"] == f'</v1/admin/keys?limit=3&cursor={page["next_cursor"]}>; rel="next"'
+        rest = (await client.get(f"/v1/admin/keys?limit=3&cursor={page['next_cursor']}", headers=bearer(admin))).json()
+        assert len(rest["data"]) == 2
+        assert rest["next_cursor"] is None
+        ids = [k["id"] for k in page["data"] + rest["data"]]
+        assert ids == sorted(ids)
+        bad = await client.get("/v1/admin/keys?cursor=YWZ0ZXI6bm90LWEtdXVpZA", headers=bearer(admin))
+        assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "x", "scopes": []},
+        {"name": "x", "scopes": ["root"]},
+        {"name": "", "scopes": ["read"]},
+        {"name": "x", "scopes": ["read"], "allowed_origins": ["https://clinic.example/path"]},
+        {"name": "x", "scopes": ["read"], "rate_limit_per_minute": 0},
+        {"name": "x", "scopes": ["read"], "key": "bpk_mine"},
+    ],
+)
+async def test_bad_key_requests_are_422(fresh_url: str, key_for: Callable[..., str], body: dict[str, object]) -> None:
+    admin = key_for("admin")
+    async with serve(fresh_url) as client:
+        response = await client.post("/v1/admin/keys", json=body, headers=bearer(admin))
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_both_headers_work_and_the_query_string_is_ignored(fresh_url: str, key_for: Callable[..., str]) -> None:
+    key = key_for("edit")
+    async with serve(fresh_url) as client:
+        url = "/v1/admin/treatments/heat"
+        assert (await client.get(url, headers={"Authorization": f"Bearer {key}"})).status_code == 200
+        assert (await client.get(url, headers={"Authorization": f"bearer {key}"})).status_code == 200
+        assert (await client.get(url, headers={"X-API-Key": key})).status_code == 200
+        for name in ("api_key", "key", "apikey", "X-API-Key"):
+            in_query = await client.get(f"{url}?{name}={key}")
+            assert in_query.status_code == 401, name
+        assert (await client.get(url, headers={"Authorization": f"Basic {key}"})).status_code == 401
+
+
+async def test_unknown_keys_are_401_even_on_public_routes(fresh_url: str) -> None:
+    async with serve(fresh_url) as client:
+        for path in ("/v1/conditions/back-spasms", "/v1/treatments", "/v1/search?q=heat"):
+            response = await client.get(path, headers={"X-API-Key": "bpk_" + "x" * 43})
+            assert response.status_code == 401
+            assert response.json()["type"] == "urn:backpain:problem:unauthorized"
+        assert (await client.get("/healthz", headers={"X-API-Key": "bpk_nope"})).status_code == 200
+
+
+async def test_origin_locked_keys(fresh_url: str, key_for: Callable[..., str]) -> None:
+    key = key_for("read", allowed_origins=["https://clinic.example"])
+    async with serve(fresh_url) as client:
+        url = "/v1/conditions/back-spasms"
+        allowed = await client.get(url, headers={**bearer(key), "Origin": "https://clinic.example"})
+        assert allowed.status_code == 200
+        assert allowed.headers["access-control-allow-origin"] == "*"
+        assert (await client.get(url, headers=bearer(key))).status_code == 200  # not a browser
+        for origin in ("https://evil.example", "http://clinic.example", "https://clinic.example:8443", "null"):
+            refused = await client.get(url, headers={**bearer(key), "Origin": origin})
+            assert refused.status_code == 403, origin
+            assert refused.json()["type"] == "urn:backpain:problem:forbidden-origin"
+            # The browser must be able to read the refusal.
+            assert refused.headers["access-control-allow-origin"] == "*"
+        triage = await client.post(
+            "/v1/triage", json={"answers": {}}, headers={**bearer(key), "Origin": "https://evil.example"}
+        )
+        assert triage.status_code == 403
+
+
+async def test_keys_are_stored_hashed_and_never_logged(
+    fresh_url: str, key_for: Callable[..., str], caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = key_for("admin")
+    caplog.set_level(logging.DEBUG)
+    async with serve(fresh_url) as client:
+        made = (
+            await client.post("/v1/admin/keys", json={"name": "n", "scopes": ["read"]}, headers=bearer(admin))
+        ).json()
+        await client.get("/v1/conditions", headers=bearer(made["key"]))
+        await client.get("/v1/conditions", headers=bearer(made["key"] + "x"))
+    engine = make_engine(fresh_url)
+    with Session(engine) as session:
+        stored = " ".join(str(row.model_dump()) for row in session.exec(select(ApiKey)).all())
+        stored += " ".join(str(row.model_dump()) for row in session.exec(select(AuditEvent)).all())
+    engine.dispose()
+    for key in (admin, made["key"]):
+        assert key not in stored
+        assert key[12:] not in caplog.text
+        assert hashlib.sha256(key.encode()).hexdigest() in stored

@@ -1,0 +1,144 @@
+"""Mobile sync: the export, the change feed, and that following the feed reproduces the export."""
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from app.content.feed import encode_position
+from tests.conftest import serve, served_within_two_seconds
+from tests.platform.conftest import bearer
+from tests.platform.test_editing import TREATMENT
+
+pytestmark = pytest.mark.anyio
+
+
+def apply(export: list[dict[str, Any]], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a mobile app does: upsert or delete each changed item in its local copy."""
+    local = {(item["type"], item["slug"]): item for item in export}
+    for change in changes:
+        if change["action"] == "upsert":
+            local[change["type"], change["slug"]] = change["item"]
+        else:
+            local.pop((change["type"], change["slug"]), None)
+    return sorted(local.values(), key=lambda item: (item["type"], item["slug"]))
+
+
+def ordered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(items, key=lambda item: (item["type"], item["slug"]))
+
+
+async def follow(client: httpx.AsyncClient, cursor: str, limit: int = 2) -> tuple[list[dict[str, Any]], str]:
+    """Every change after the cursor, page by page; the cursor to store afterwards."""
+    changes: list[dict[str, Any]] = []
+    while True:
+        page = (await client.get(f"/v1/changes?since={cursor}&limit={limit}")).json()
+        changes += page["data"]
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            return changes, cursor
+
+
+async def test_export_has_every_published_item(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/export")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "public, no-cache"
+    body = response.json()
+    counts: dict[str, int] = {}
+    for item in body["data"]:
+        counts[item["type"]] = counts.get(item["type"], 0) + 1
+    assert counts == {"condition": 1, "cause": 8, "symptom": 21, "treatment": 12, "source": 8}
+    heat = next(item for item in body["data"] if item["slug"] == "heat")
+    assert heat == (await client.get("/v1/treatments/heat")).json()
+    again = await client.get("/v1/export", headers={"If-None-Match": response.headers["etag"]})
+    assert again.status_code == 304
+    nothing = (await client.get(f"/v1/changes?since={body['cursor']}")).json()
+    assert nothing == {"data": [], "next_cursor": body["cursor"], "has_more": False}
+
+
+async def test_the_whole_feed_rebuilds_the_export(client: httpx.AsyncClient) -> None:
+    export = (await client.get("/v1/export")).json()
+    everything = (await client.get("/v1/changes?limit=1000")).json()
+    assert everything["has_more"] is False
+    assert everything["next_cursor"] == export["cursor"]
+    assert apply([], everything["data"]) == ordered(export["data"])
+
+
+async def test_following_the_feed_gives_exactly_the_new_export(fresh_url: str, key_for: Callable[..., str]) -> None:
+    key = key_for("edit")
+    async with serve(fresh_url, refresh=0.05) as client:
+        before = (await client.get("/v1/export")).json()
+
+        async def write(method: str, path: str, body: Any = None) -> httpx.Response:
+            url = f"/v1/admin/{path}"
+            etag = (
+                await client.get(url.removesuffix("/publish").removesuffix("/unpublish"), headers=bearer(key))
+            ).headers["etag"]
+            response = await client.request(method, url, json=body, headers={**bearer(key), "If-Match": etag})
+            assert response.status_code in (200, 204), response.text
+            return response
+
+        assert (await client.post("/v1/admin/treatments", json=TREATMENT, headers=bearer(key))).status_code == 201
+        await write("POST", "treatments/warm-bath/publish")
+        await write("PATCH", "treatments/heat", {"name": "Warmth"})
+        await write("POST", "treatments/heat/publish")
+        await write("POST", "causes/arthritis/unpublish")
+        await write("DELETE", "treatments/ice")
+        await write("PATCH", "treatments/warm-bath", {"summary": "Changed, then published."})
+        await write("POST", "treatments/warm-bath/publish")
+        after = await served_within_two_seconds(client, "/v1/export", lambda b: b["cursor"] != before["cursor"])
+        after = await served_within_two_seconds(
+            client, "/v1/export", lambda b: any(i.get("summary") == "Changed, then published." for i in b["data"])
+        )
+        changes, cursor = await follow(client, before["cursor"])
+        actions = {(c["type"], c["slug"]): c["action"] for c in changes}
+        assert len(actions) == len(changes)  # each item once, with its newest state
+        assert {k: v for k, v in actions.items() if k[0] in ("cause", "treatment")} == {
+            ("treatment", "heat"): "upsert",
+            ("cause", "arthritis"): "delete",
+            ("treatment", "ice"): "delete",
+            ("treatment", "warm-bath"): "upsert",
+        }
+        # The condition embeds their summaries and the sources list what cites them: both changed too.
+        assert actions[("condition", "back-spasms")] == "upsert"
+        assert {v for k, v in actions.items() if k[0] == "source"} == {"upsert"}
+        assert [c["item"] for c in changes if c["action"] == "delete"] == [None, None]
+        assert apply(before["data"], changes) == ordered(after["data"])
+        assert cursor == after["cursor"]
+        assert (await client.get("/v1/causes/arthritis")).status_code == 404
+        # A delete's revision is the item's last.
+        assert next(c for c in changes if c["slug"] == "ice")["revision"] == 2
+
+
+@pytest.mark.parametrize("since", ["!!", "YWZ0ZXI6aGVhdA", "c2VxOi0x", "c2VxOjFl", "x" * 201])
+async def test_malformed_cursors_are_4xx(client: httpx.AsyncClient, since: str) -> None:
+    response = await client.get(f"/v1/changes?since={since}")
+    assert response.status_code in (400, 422)
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_cursor_from_the_future_is_410(client: httpx.AsyncClient) -> None:
+    response = await client.get(f"/v1/changes?since={encode_position(10**9)}")
+    assert response.status_code == 410
+    assert response.json()["type"] == "urn:backpain:problem:gone"
+
+
+async def test_a_cursor_older_than_the_kept_deletions_is_410(fresh_url: str, key_for: Callable[..., str]) -> None:
+    key = key_for("edit")
+    async with serve(fresh_url, refresh=0.05, changes_tombstone_days=0) as client:
+        old = (await client.get("/v1/export")).json()["cursor"]
+        # With no days kept, each deletion drops the tombstones written before it.
+        for slug in ("ice", "heat"):
+            etag = (await client.get(f"/v1/admin/treatments/{slug}", headers=bearer(key))).headers["etag"]
+            await client.delete(f"/v1/admin/treatments/{slug}", headers={**bearer(key), "If-Match": etag})
+        gone_too = await served_within_two_seconds(
+            client, "/v1/export", lambda b: all(item["slug"] != "heat" for item in b["data"])
+        )
+        new = gone_too["cursor"]
+        gone = await client.get(f"/v1/changes?since={old}")
+        assert gone.status_code == 410
+        assert "Export again" in gone.json()["detail"]
+        assert (await client.get(f"/v1/changes?since={new}")).status_code == 200
+        everything = (await client.get("/v1/changes?limit=1000")).json()["data"]
+        assert [c["slug"] for c in everything if c["action"] == "delete"] == ["heat"]
