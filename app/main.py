@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any, cast
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -77,19 +78,27 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     api.state.snapshots = store
     api.state.keyring = keyring
     install_error_handlers(api)
-    api.include_router(health_router)
-    api.include_router(metrics_router)
-    api.include_router(content_router)
-    api.include_router(triage_router)
-    api.include_router(search_router)
-    api.include_router(sync_router)
-    api.include_router(keys_router)
-    api.include_router(editing_router)
+    routers = [
+        health_router,
+        metrics_router,
+        content_router,
+        triage_router,
+        search_router,
+        sync_router,
+        keys_router,
+        editing_router,
+    ]
+    for router in routers:
+        api.include_router(router)
     install_docs(api, unlimited=UNLIMITED_PATHS)
-    guard = Guard(keyring, RateLimits(settings.redis_url), settings)
+    templates = [route.path for router in routers for route in router.routes if isinstance(route, APIRoute)]
+    limits = RateLimits(settings.redis_url) if settings.rate_limit_enabled else None
+    guard = Guard(keyring, limits, settings)
     edge = Edge(api, fast=snapshot_responder(store), posts={TRIAGE_PATH: triage_responder(store)}, guard=guard)
     trusted = [host.strip() for host in settings.forwarded_allow_ips.split(",") if host.strip()]
-    proxied = ProxyHeadersMiddleware(cast(Any, Metrics(edge, api.routes)), trusted_hosts=trusted)
+    proxied = ProxyHeadersMiddleware(
+        cast(Any, Metrics(edge, [*templates, "/openapi.json", "/docs"])), trusted_hosts=trusted
+    )
     return cast(ASGIApp, proxied)
 
 

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
         default=None,
         description="redis://host:port/db for rate-limit counters shared by every worker; unset keeps them in memory.",
     )
+    rate_limit_enabled: bool = Field(
+        default=True, description="Count requests against the limits; turn off only when a gateway in front limits."
+    )
     rate_limit_anonymous_per_minute: int = Field(default=60, ge=1, description="Requests per minute per client IP.")
     rate_limit_key_per_minute: int = Field(
         default=1200, ge=1, description="Requests per minute for a key that has no limit of its own."

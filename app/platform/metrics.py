@@ -2,13 +2,14 @@
 
 import os
 import time
+from collections.abc import Iterable
 from functools import lru_cache
 
 from fastapi import APIRouter
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUESTS = Counter("backpain_http_requests", "HTTP requests answered.", ["route", "method", "status"])
@@ -40,11 +41,14 @@ def metrics() -> Response:
 
 
 class Metrics:
-    """Counts and times every response, labelled by route template rather than raw path."""
+    """Counts and times every response, labelled by route template rather than raw path.
 
-    def __init__(self, app: ASGIApp, routes: list[BaseRoute]) -> None:
+    `templates` are the app's path templates, such as `/v1/conditions/{slug}`.
+    """
+
+    def __init__(self, app: ASGIApp, templates: Iterable[str]) -> None:
         self.app = app
-        self.routes = routes
+        self.templates = [(compile_path(template)[0], template) for template in templates]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,15 +66,10 @@ class Metrics:
         try:
             await self.app(scope, receive, send_counted)
         finally:
-            route = self._template(scope["path"], scope["method"])
+            route = self._template(scope["path"])
             REQUESTS.labels(route, scope["method"], str(status)).inc()
             LATENCY.labels(route).observe(time.perf_counter() - started)
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one instance per app, and paths repeat
-    def _template(self, path: str, method: str) -> str:
-        probe = {"type": "http", "path": path, "method": method}
-        for route in self.routes:
-            match, _ = route.matches(probe)
-            if match != Match.NONE:
-                return str(getattr(route, "path", "unmatched"))
-        return "unmatched"
+    def _template(self, path: str) -> str:
+        return next((template for regex, template in self.templates if regex.match(path)), "unmatched")

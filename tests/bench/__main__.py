@@ -10,7 +10,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import orjson
+import redis
 from alembic import command
 from sqlmodel import Session
 
@@ -202,6 +203,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=0, help="also serve N synthetic items and compare")
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each measurement")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds; medians are reported")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="Redis for the shared-counter server")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -211,7 +213,7 @@ def main() -> None:
         for name, url in urls.items():
             print(f"snapshot build ({name}): {snapshot_build_seconds(url) * 1000:.0f} ms (median of 3)")
 
-        with servers(urls, tmp) as (ports, pids):
+        with servers(urls, tmp, args.redis) as (ports, pids):
             names = list(ports)
             cases = [
                 Case("condition detail", DETAIL, 200),
@@ -238,23 +240,46 @@ def main() -> None:
             report(cases, names, results, pids)
 
 
+# Limits are counted on every request but set too high to refuse any: the cost of counting is measured.
+COUNTED = {"RATE_LIMIT_ANONYMOUS_PER_MINUTE": "1000000000"}
+
+
+def redis_available(url: str) -> bool:
+    """True when Redis answers, so the shared-counter server can be measured too."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
 @contextmanager
-def servers(urls: dict[str, str], tmp: str) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
+def servers(urls: dict[str, str], tmp: str, redis_url: str) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
     """Start every API server, capture its bytes, then start the bare baseline."""
-    with server("app.main:app", {"DATABASE_URL": urls["api"]}) as (port, pid):
-        etag = etag_of(port)
+    configs = {
+        "api": {"DATABASE_URL": urls["api"], **COUNTED},
+        "no limits": {"DATABASE_URL": urls["api"], "RATE_LIMIT_ENABLED": "false"},
+    }
+    if redis_available(redis_url):
+        configs["redis limits"] = {"DATABASE_URL": urls["api"], "REDIS_URL": redis_url, **COUNTED}
+    else:
+        print(f"Redis is not reachable at {redis_url}: the shared-counter server is left out")
+    for name, url in urls.items():
+        if name != "api":
+            configs[name] = {"DATABASE_URL": url, **COUNTED}
+    ports: dict[str, int] = {}
+    pids: dict[str, int] = {}
+    with ExitStack() as stack:
+        for name, env in configs.items():
+            ports[name], pids[name] = stack.enter_context(server("app.main:app", env))
         capture_file = Path(tmp, "capture.json")
-        capture_file.write_text(json.dumps(capture(port, etag)))
-        ports, pids = {"api": port}, {"api": pid}
-        with server("tests.bench.bare:app", {"BENCH_CAPTURE": str(capture_file)}) as (bport, bpid):
-            ports["bare"], pids["bare"] = bport, bpid
-            big = [name for name in urls if name != "api"]
-            if big:
-                with server("app.main:app", {"DATABASE_URL": urls[big[0]]}) as (gport, gpid):
-                    ports[big[0]], pids[big[0]] = gport, gpid
-                    yield ports, pids
-            else:
-                yield ports, pids
+        capture_file.write_text(json.dumps(capture(ports["api"], etag_of(ports["api"]))))
+        ports["bare"], pids["bare"] = stack.enter_context(
+            server("tests.bench.bare:app", {"BENCH_CAPTURE": str(capture_file)})
+        )
+        yield ports, pids
 
 
 def report(

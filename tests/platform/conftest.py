@@ -4,11 +4,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import redis
 from sqlmodel import Session
 
 from app.core.db import make_engine
 from app.platform.keys.service import Scope, create_key
-from tests.conftest import EmptyDatabase, migrate_and_seed
+from tests.conftest import EmptyDatabase, migrate_and_seed, need_service
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def make_key(url: str, *scopes: str, name: str = "tester", **options: Any) -> str:
@@ -50,3 +53,16 @@ def key_for(fresh_url: str) -> Callable[..., str]:
         return make_key(fresh_url, *scopes, **options)
 
     return make
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis that shared counters use; required in CI."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        need_service(f"Redis is not reachable at 127.0.0.1:6379: {type(exc).__name__}")
+    finally:
+        client.close()
+    return REDIS_URL

@@ -6,27 +6,11 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-import redis
 
-from tests.conftest import need_service, serve
+from tests.conftest import serve
 from tests.platform.conftest import bearer
 
 pytestmark = pytest.mark.anyio
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-def redis_url() -> str:
-    """The Redis the shared counters use; required in CI."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        need_service(f"Redis is not reachable at 127.0.0.1:6379: {type(exc).__name__}")
-    finally:
-        client.close()
-    return REDIS_URL
 
 
 def remaining(response: httpx.Response) -> int:
@@ -134,3 +118,14 @@ async def test_an_unreachable_redis_lets_requests_through(seeded_url: str, caplo
         assert [r.status_code for r in responses] == [200, 200, 200]
         assert all("ratelimit" not in r.headers for r in responses)
     assert caplog.text.count("rate-limit store unreachable") == 1
+
+
+async def test_limits_can_be_left_to_a_gateway(fresh_url: str, key_for: Callable[..., str]) -> None:
+    key = key_for("edit")
+    async with serve(fresh_url, rate_limit_enabled=False, rate_limit_anonymous_per_minute=1) as client:
+        responses = [await client.get("/v1/conditions") for _ in range(3)]
+        assert [r.status_code for r in responses] == [200, 200, 200]
+        assert all("ratelimit" not in r.headers for r in responses)
+        # Keys are still checked.
+        assert (await client.get("/v1/admin/audit", headers=bearer(key))).status_code == 200
+        assert (await client.get("/v1/admin/audit", headers=bearer(key + "x"))).status_code == 401
