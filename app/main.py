@@ -94,11 +94,16 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     templates = [route.path for router in routers for route in router.routes if isinstance(route, APIRoute)]
     limits = RateLimits(settings.redis_url) if settings.rate_limit_enabled else None
     guard = Guard(keyring, limits, settings)
-    edge = Edge(api, fast=snapshot_responder(store), posts={TRIAGE_PATH: triage_responder(store)}, guard=guard)
-    trusted = [host.strip() for host in settings.forwarded_allow_ips.split(",") if host.strip()]
-    proxied = ProxyHeadersMiddleware(
-        cast(Any, Metrics(edge, [*templates, "/openapi.json", "/docs"])), trusted_hosts=trusted
+    metrics = Metrics([*templates, "/openapi.json", "/docs"])
+    edge = Edge(
+        api,
+        fast=snapshot_responder(store),
+        posts={TRIAGE_PATH: triage_responder(store)},
+        guard=guard,
+        observe=metrics.record,
     )
+    trusted = [host.strip() for host in settings.forwarded_allow_ips.split(",") if host.strip()]
+    proxied = ProxyHeadersMiddleware(cast(Any, edge), trusted_hosts=trusted)
     return cast(ASGIApp, proxied)
 
 

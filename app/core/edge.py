@@ -2,6 +2,7 @@
 
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Mapping
 
 from starlette.responses import Response
@@ -14,6 +15,8 @@ FastResponder = Callable[[Scope], Representation | None]
 BodyResponder = Callable[[Scope, bytes], tuple[int, Headers, bytes] | None]
 # Checks a request before anything answers it: headers for the response, and a refusal if any.
 Guard = Callable[[Scope], Awaitable[tuple[Headers, Response | None]]]
+# Told of every answered request: its scope, status and seconds taken (for metrics).
+Observer = Callable[[Scope, int, float], None]
 
 MAX_BODY_BYTES = 64 * 1024
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -50,7 +53,7 @@ class Edge:
     `guard` sees every request but CORS preflights first, and may refuse it; `fast` answers a
     GET from memory or returns None; `posts` maps paths to responders that answer a POST body or
     return None. Whatever they do not answer goes to the wrapped application, which stays the
-    documented contract. Request bodies over 64 KiB get a 413.
+    documented contract. Request bodies over 64 KiB get a 413. `observe` hears how each ended.
     """
 
     def __init__(
@@ -59,16 +62,30 @@ class Edge:
         fast: FastResponder | None = None,
         posts: Mapping[str, BodyResponder] | None = None,
         guard: Guard | None = None,
+        observe: Observer | None = None,
     ) -> None:
         self.app = app
         self.fast = fast
         self.posts = dict(posts or {})
         self.guard = guard
+        self.observe = observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.observe is None:
+            await self.answer(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        try:
+            status = await self.answer(scope, receive, send)
+        finally:
+            self.observe(scope, status, time.perf_counter() - started)
+
+    async def answer(self, scope: Scope, receive: Receive, send: Send) -> int:
+        """Answer one HTTP request; returns the status sent."""
         request_id = if_none_match = accept_encoding = preflight = length = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
@@ -86,11 +103,14 @@ class Edge:
         method = scope["method"]
         if method == "OPTIONS" and preflight is not None:
             await _send_all(send, 204, [*PREFLIGHT_HEADERS, (b"x-request-id", request_id)], b"")
-            return
+            return 204
         stamps = [*CORS_HEADERS, (b"x-request-id", request_id)]
+        sent = 500
 
         async def send_stamped(message: Message) -> None:
+            nonlocal sent
             if message["type"] == "http.response.start":
+                sent = message["status"]
                 message["headers"] = [*message.get("headers", ()), *stamps]
             await send(message)
 
@@ -99,29 +119,30 @@ class Edge:
             stamps += extra
             if refusal is not None:
                 await refusal(scope, receive, send_stamped)
-                return
+                return sent
 
         if method == "GET" and self.fast is not None:
             prepared = self.fast(scope)
             if prepared is not None:
                 status, headers, body = prepared.select(if_none_match, accept_encoding)
                 await _send_all(send, status, [*headers, *stamps], body)
-                return
+                return status
 
         if method not in _BODYLESS:
             received = await _read_body(receive, length)
             if received is None:
                 too_large = problem_response(413, "The request body is over 64 KiB.", code="content-too-large")
                 await too_large(scope, receive, send_stamped)
-                return
+                return sent
             responder = self.posts.get(scope["path"]) if method == "POST" else None
             answered = responder(scope, received) if responder is not None else None
             if answered is not None:
                 status, headers, content = answered
                 await _send_all(send, status, [*headers, *stamps], content)
-                return
+                return status
             receive = _replay(received, receive)
         await self.app(scope, receive, send_stamped)
+        return sent
 
 
 async def _read_body(receive: Receive, length: bytes | None) -> bytes | None:

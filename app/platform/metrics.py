@@ -1,16 +1,16 @@
 """Prometheus metrics: requests by route and status, latency, rate-limit refusals and triage levels."""
 
 import os
-import time
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 from fastapi import APIRouter
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.responses import Response
 from starlette.routing import compile_path
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 REQUESTS = Counter("backpain_http_requests", "HTTP requests answered.", ["route", "method", "status"])
 LATENCY = Histogram(
@@ -46,29 +46,19 @@ class Metrics:
     `templates` are the app's path templates, such as `/v1/conditions/{slug}`.
     """
 
-    def __init__(self, app: ASGIApp, templates: Iterable[str]) -> None:
-        self.app = app
+    def __init__(self, templates: Iterable[str]) -> None:
         self.templates = [(compile_path(template)[0], template) for template in templates]
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_counted(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_counted)
-        finally:
-            route = self._template(scope["path"])
-            REQUESTS.labels(route, scope["method"], str(status)).inc()
-            LATENCY.labels(route).observe(time.perf_counter() - started)
+    def record(self, scope: Scope, status: int, seconds: float) -> None:
+        """Count one answered request."""
+        key = (self._template(scope["path"]), scope["method"], status)
+        series = self._series.get(key)
+        if series is None:  # labels() is the slow part; each series is looked up once
+            route, method, _ = key
+            series = self._series[key] = (REQUESTS.labels(route, method, str(status)), LATENCY.labels(route))
+        series[0].inc()
+        series[1].observe(seconds)
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one instance per app, and paths repeat
     def _template(self, path: str) -> str:
