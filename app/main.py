@@ -3,13 +3,10 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import Any, cast
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.content.fastpath import snapshot_responder
 from app.content.router import router as content_router
@@ -36,8 +33,8 @@ DESCRIPTION = """Structured, cited guidance on back spasms: causes, symptoms, tr
 red flags. Every error is an RFC 9457 problem (`application/problem+json`)."""
 
 
-def create_app(settings: Settings | None = None) -> ASGIApp:
-    """Build the API: proxy headers, then metrics, then the edge (keys, limits, fast paths), then FastAPI."""
+def create_app(settings: Settings | None = None) -> Edge:
+    """Build the API: the edge (proxy headers, keys, limits, metrics, fast paths) in front of FastAPI."""
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
     store = SnapshotStore(engine)
@@ -95,16 +92,14 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     limits = RateLimits(settings.redis_url) if settings.rate_limit_enabled else None
     guard = Guard(keyring, limits, settings)
     metrics = Metrics([*templates, "/openapi.json", "/docs"])
-    edge = Edge(
+    return Edge(
         api,
         fast=snapshot_responder(store),
         posts={TRIAGE_PATH: triage_responder(store)},
         guard=guard,
         observe=metrics.record,
+        trusted_proxies=[host.strip() for host in settings.forwarded_allow_ips.split(",") if host.strip()],
     )
-    trusted = [host.strip() for host in settings.forwarded_allow_ips.split(",") if host.strip()]
-    proxied = ProxyHeadersMiddleware(cast(Any, edge), trusted_hosts=trusted)
-    return cast(ASGIApp, proxied)
 
 
 app = create_app()

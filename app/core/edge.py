@@ -4,17 +4,20 @@ import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, cast
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.core.errors import problem_response
 from app.core.http import Headers, Representation
 
 FastResponder = Callable[[Scope], Representation | None]
 BodyResponder = Callable[[Scope, bytes], tuple[int, Headers, bytes] | None]
-# Checks a request before anything answers it: headers for the response, and a refusal if any.
-Guard = Callable[[Scope], Awaitable[tuple[Headers, Response | None]]]
+# Checks a request before anything answers it, given the API key and Origin it sent: headers for
+# the response, and a refusal if any.
+Guard = Callable[[Scope, bytes | None, bytes | None], Awaitable[tuple[Headers, Response | None]]]
 # Told of every answered request: its scope, status and seconds taken (for metrics).
 Observer = Callable[[Scope, int, float], None]
 
@@ -63,12 +66,18 @@ class Edge:
         posts: Mapping[str, BodyResponder] | None = None,
         guard: Guard | None = None,
         observe: Observer | None = None,
+        trusted_proxies: list[str] | None = None,
     ) -> None:
         self.app = app
         self.fast = fast
         self.posts = dict(posts or {})
         self.guard = guard
         self.observe = observe
+        # uvicorn's own handling of X-Forwarded-*, run only for requests that carry them: it sets
+        # scope["client"] and scope["scheme"] when the connecting peer is a trusted proxy.
+        self.proxy_headers: Any = (
+            ProxyHeadersMiddleware(cast(Any, _nothing), trusted_proxies) if trusted_proxies else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,7 +95,8 @@ class Edge:
 
     async def answer(self, scope: Scope, receive: Receive, send: Send) -> int:
         """Answer one HTTP request; returns the status sent."""
-        request_id = if_none_match = accept_encoding = preflight = length = None
+        request_id = if_none_match = accept_encoding = preflight = length = key = origin = None
+        forwarded = False
         for name, value in scope["headers"]:
             if name == b"x-request-id":
                 request_id = value
@@ -98,6 +108,18 @@ class Edge:
                 preflight = value
             elif name == b"content-length":
                 length = value
+            elif name == b"authorization":
+                scheme, _, credentials = value.partition(b" ")
+                if scheme.lower() == b"bearer":
+                    key = credentials.strip()
+            elif name == b"x-api-key":
+                key = value.strip()
+            elif name == b"origin":
+                origin = value
+            elif name in (b"x-forwarded-for", b"x-forwarded-proto"):
+                forwarded = True
+        if forwarded and self.proxy_headers is not None:
+            await self.proxy_headers(scope, receive, send)
         if request_id is None or not _SANE_REQUEST_ID.fullmatch(request_id):
             request_id = new_request_id()
         method = scope["method"]
@@ -115,7 +137,7 @@ class Edge:
             await send(message)
 
         if self.guard is not None:
-            extra, refusal = await self.guard(scope)
+            extra, refusal = await self.guard(scope, key, origin)
             stamps += extra
             if refusal is not None:
                 await refusal(scope, receive, send_stamped)
@@ -143,6 +165,10 @@ class Edge:
             receive = _replay(received, receive)
         await self.app(scope, receive, send_stamped)
         return sent
+
+
+async def _nothing(scope: Scope, receive: Receive, send: Send) -> None:
+    """The app behind uvicorn's proxy-header middleware, which is used only for its change to the scope."""
 
 
 async def _read_body(receive: Receive, length: bytes | None) -> bytes | None:

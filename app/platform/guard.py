@@ -25,20 +25,10 @@ class Guard:
         self.anonymous_limit = settings.rate_limit_anonymous_per_minute
         self.key_limit = settings.rate_limit_key_per_minute
 
-    async def __call__(self, scope: Scope) -> tuple[Headers, Response | None]:
+    async def __call__(self, scope: Scope, key: bytes | None, origin: bytes | None) -> tuple[Headers, Response | None]:
         """Headers to add to the response, and the refusal to send instead of answering, if any."""
         if scope["path"] in UNLIMITED_PATHS:
             return [], None
-        key = origin = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                scheme, _, credentials = value.partition(b" ")
-                if scheme.lower() == b"bearer":
-                    key = credentials.strip()
-            elif name == b"x-api-key":
-                key = value.strip()
-            elif name == b"origin":
-                origin = value
         client = scope.get("client")
         ip = client[0] if client else "unknown"
         principal = self.keyring.find(key.decode("latin-1")) if key is not None else None
