@@ -1,10 +1,17 @@
-"""Conversions between an editor's document and the published item's columns."""
+"""An editor's document: its checks, and its conversion to and from the published item's columns."""
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from app.content.models import Item, ItemType
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session, select
 
+from app.content.models import Item, ItemType
+from app.core.errors import InvalidInput
+from app.platform.editing.schemas import DOCUMENTS
+from app.platform.models import ItemDraft
+
+REVIEW_INTERVAL = timedelta(days=365)
 LINKED_TYPES = frozenset({ItemType.cause, ItemType.symptom, ItemType.treatment})
 _TYPE_FIELDS = {
     ItemType.condition: (),
@@ -47,3 +54,42 @@ def item_columns(document: dict[str, Any]) -> dict[str, Any]:
         if columns.get(name) is not None:
             columns[name] = date.fromisoformat(columns[name])
     return columns
+
+
+def _invalid(exc: ValidationError) -> InvalidInput:
+    errors = [{"loc": ["body", *err["loc"]], "msg": err["msg"]} for err in exc.errors()]
+    return InvalidInput("The item has invalid values; see errors.", errors=errors)
+
+
+def complete_document(kind: ItemType, document: dict[str, Any]) -> dict[str, Any]:
+    """Validate a whole document and fill its defaults, in the JSON form it is stored in."""
+    try:
+        model: BaseModel = DOCUMENTS[kind.value].model_validate(document)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    stored = model.model_dump(mode="json")
+    if "last_reviewed" in stored:
+        reviewed = date.fromisoformat(stored["last_reviewed"]) if stored["last_reviewed"] else date.today()
+        stored["last_reviewed"] = reviewed.isoformat()
+        stored["next_review_due"] = stored["next_review_due"] or (reviewed + REVIEW_INTERVAL).isoformat()
+    return stored
+
+
+def _slugs(session: Session, kind: ItemType, *, published: bool) -> set[str]:
+    table: Any = Item if published else ItemDraft
+    return set(session.exec(select(table.slug).where(table.type == kind.value)).all())
+
+
+def dangling_references(session: Session, document: dict[str, Any], *, published: bool) -> list[dict[str, Any]]:
+    """The citations and condition links that point at nothing (or at nothing published)."""
+    missing: list[dict[str, Any]] = []
+    state = "published " if published else ""
+    sources = _slugs(session, ItemType.source, published=published)
+    for index, citation in enumerate(document.get("sources", [])):
+        if citation["source"] not in sources:
+            missing.append({"loc": ["body", "sources", index, "source"], "msg": f"no {state}source has this slug"})
+    conditions = _slugs(session, ItemType.condition, published=published) if "conditions" in document else set()
+    for index, slug in enumerate(document.get("conditions", [])):
+        if slug not in conditions:
+            missing.append({"loc": ["body", "conditions", index], "msg": f"no {state}condition has this slug"})
+    return missing

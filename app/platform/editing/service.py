@@ -1,10 +1,9 @@
 """Editing: drafts, publishing and deletion, each write guarded by If-Match and recorded in the audit log."""
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func
 from sqlalchemy import update as sql_update
@@ -13,12 +12,9 @@ from sqlmodel import Session, col, select
 
 from app.content.models import Item, ItemLink, ItemType
 from app.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
-from app.platform.editing.documents import LINKED_TYPES, item_columns
+from app.platform.editing.documents import LINKED_TYPES, complete_document, dangling_references, item_columns
 from app.platform.editing.feed import record_change
-from app.platform.editing.schemas import DOCUMENTS
 from app.platform.models import AuditEvent, ItemDraft
-
-REVIEW_INTERVAL = timedelta(days=365)
 
 
 def etag(draft: ItemDraft) -> str:
@@ -42,45 +38,6 @@ def get_draft(*, session: Session, kind: ItemType, slug: str) -> ItemDraft:
     if draft is None:
         raise NotFound(f"No {kind.value} has the slug '{slug}'.")
     return draft
-
-
-def _invalid(exc: ValidationError) -> InvalidInput:
-    errors = [{"loc": ["body", *err["loc"]], "msg": err["msg"]} for err in exc.errors()]
-    return InvalidInput("The item has invalid values; see errors.", errors=errors)
-
-
-def _complete(kind: ItemType, document: dict[str, Any]) -> dict[str, Any]:
-    """Validate a whole document and fill its defaults, in the JSON form it is stored in."""
-    try:
-        model: BaseModel = DOCUMENTS[kind.value].model_validate(document)
-    except ValidationError as exc:
-        raise _invalid(exc) from None
-    stored = model.model_dump(mode="json")
-    if "last_reviewed" in stored:
-        reviewed = date.fromisoformat(stored["last_reviewed"]) if stored["last_reviewed"] else date.today()
-        stored["last_reviewed"] = reviewed.isoformat()
-        stored["next_review_due"] = stored["next_review_due"] or (reviewed + REVIEW_INTERVAL).isoformat()
-    return stored
-
-
-def _slugs(session: Session, kind: ItemType, *, published: bool) -> set[str]:
-    table: Any = Item if published else ItemDraft
-    return set(session.exec(select(table.slug).where(table.type == kind.value)).all())
-
-
-def _references(session: Session, document: dict[str, Any], *, published: bool) -> list[dict[str, Any]]:
-    """The citations and condition links that point at nothing (or at nothing published)."""
-    missing: list[dict[str, Any]] = []
-    state = "published " if published else ""
-    sources = _slugs(session, ItemType.source, published=published)
-    for index, citation in enumerate(document.get("sources", [])):
-        if citation["source"] not in sources:
-            missing.append({"loc": ["body", "sources", index, "source"], "msg": f"no {state}source has this slug"})
-    conditions = _slugs(session, ItemType.condition, published=published) if "conditions" in document else set()
-    for index, slug in enumerate(document.get("conditions", [])):
-        if slug not in conditions:
-            missing.append({"loc": ["body", "conditions", index], "msg": f"no {state}condition has this slug"})
-    return missing
 
 
 def _record(session: Session, draft: ItemDraft, *, action: str, revision: int, actor: str, at: datetime) -> None:
@@ -116,8 +73,8 @@ def _commit(session: Session) -> None:
 
 def create(*, session: Session, kind: ItemType, slug: str, document: dict[str, Any], actor: str) -> ItemDraft:
     """Create a draft; its revision continues any history of an item deleted under the same slug."""
-    stored = _complete(kind, document)
-    if missing := _references(session, stored, published=False):
+    stored = complete_document(kind, document)
+    if missing := dangling_references(session, stored, published=False):
         raise InvalidInput("The item refers to content that does not exist; see errors.", errors=missing)
     if session.exec(select(ItemDraft.id).where(ItemDraft.type == kind.value, ItemDraft.slug == slug)).first():
         raise Conflict(f"A {kind.value} with the slug '{slug}' already exists.")
@@ -148,8 +105,8 @@ def update(
     """Apply a partial update to the draft; published content stays as it is until a publish."""
     draft = get_draft(session=session, kind=kind, slug=slug)
     expected = _expected_revision(draft, if_match)
-    stored = _complete(kind, {**draft.document, **changes})
-    if missing := _references(session, stored, published=False):
+    stored = complete_document(kind, {**draft.document, **changes})
+    if missing := dangling_references(session, stored, published=False):
         raise InvalidInput("The item refers to content that does not exist; see errors.", errors=missing)
     now = datetime.now(UTC)
     revision = _advance(session, draft, expected, document=stored, updated_at=now)
@@ -197,7 +154,7 @@ def publish(
     """Publish the draft: the public endpoints, export, changes and search show it from now on."""
     draft = get_draft(session=session, kind=kind, slug=slug)
     expected = _expected_revision(draft, if_match)
-    if missing := _references(session, draft.document, published=True):
+    if missing := dangling_references(session, draft.document, published=True):
         refs = "; ".join(f"{'.'.join(map(str, m['loc'][1:]))}: {m['msg']}" for m in missing)
         raise Conflict(f"Publish what this item refers to first ({refs}).")
     now = datetime.now(UTC)
