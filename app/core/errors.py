@@ -110,6 +110,11 @@ class InvalidInput(AppError):
     code = "validation-error"
 
 
+class TooManyRequests(AppError):
+    status = 429
+    code = "rate-limited"
+
+
 class PreconditionRequired(AppError):
     status = 428
     code = "precondition-required"
@@ -140,9 +145,14 @@ def problem_response(
     return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+def error_response(exc: AppError) -> Response:
+    """The problem response of a domain error, for the handler and for layers in front of the framework."""
+    return problem_response(exc.status, exc.detail, code=exc.code, errors=exc.errors, headers=exc.headers)
+
+
 async def _app_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
-    return problem_response(exc.status, exc.detail, code=exc.code, errors=exc.errors, headers=exc.headers)
+    return error_response(exc)
 
 
 async def _database_error(_: Request, exc: Exception) -> Response:

@@ -4,13 +4,12 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from app.core.config import Settings
-from app.core.errors import problem_response
+from app.core.errors import AppError, Forbidden, TooManyRequests, Unauthorized, error_response
+from app.core.http import Headers
 from app.platform.auth import PRINCIPAL
 from app.platform.keys.service import KeyRing
 from app.platform.metrics import RATE_LIMITED
 from app.platform.ratelimit import RateLimits, Verdict
-
-Headers = list[tuple[bytes, bytes]]
 
 # Probes and scrapers are never limited.
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -35,7 +34,7 @@ class Guard:
         if principal is None:
             verdict = await self._count("anonymous", ip, self.anonymous_limit)
             if key is not None and (verdict is None or verdict.allowed):
-                return _refuse(verdict, 401, "The API key is unknown or revoked.", "unauthorized")
+                return _refuse(verdict, Unauthorized("The API key is unknown or revoked."))
         else:
             scope[PRINCIPAL] = principal
             limit = principal.rate_limit_per_minute or self.key_limit
@@ -45,22 +44,22 @@ class Guard:
                 and origin is not None
                 and origin.decode("latin-1").lower() not in (principal.allowed_origins)
             ):
-                return _refuse(verdict, 403, "This API key is not allowed from this origin.", "forbidden-origin")
+                return _refuse(verdict, ForbiddenOrigin("This API key is not allowed from this origin."))
         if verdict is None:
             return [], None
         if not verdict.allowed:
             RATE_LIMITED.labels(verdict.policy).inc()
             detail = f"Over the limit of {verdict.limit} requests a minute."
-            return _refuse(verdict, 429, detail, "rate-limited", {"Retry-After": str(verdict.reset)})
+            return _refuse(verdict, TooManyRequests(detail, headers={"Retry-After": str(verdict.reset)}))
         return verdict.headers, None
 
     async def _count(self, policy: str, identity: str, per_minute: int) -> Verdict | None:
         return await self.limits.hit(policy, identity, per_minute) if self.limits is not None else None
 
 
-def _refuse(
-    verdict: Verdict | None, status: int, detail: str, code: str, headers: dict[str, str] | None = None
-) -> tuple[Headers, Response]:
-    if status == 401:
-        headers = {"WWW-Authenticate": 'Bearer realm="backpain"'}
-    return (verdict.headers if verdict else []), problem_response(status, detail, code=code, headers=headers)
+class ForbiddenOrigin(Forbidden):
+    code = "forbidden-origin"
+
+
+def _refuse(verdict: Verdict | None, refusal: AppError) -> tuple[Headers, Response]:
+    return (verdict.headers if verdict else []), error_response(refusal)
