@@ -1,9 +1,11 @@
 """The outermost ASGI layer: request ids and CORS on every response, and a fast path for prepared GETs."""
 
+import itertools
+import os
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any, cast
 
 from starlette.responses import Response
@@ -44,9 +46,16 @@ PREFLIGHT_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
+_request_ids: tuple[int, bytes, Iterator[int]] = (0, b"", itertools.count())
+
+
 def new_request_id() -> bytes:
-    """A fresh random request id."""
-    return secrets.token_hex(16).encode()
+    """A fresh request id, 32 hex digits: a random prefix per process, then a counter."""
+    global _request_ids
+    pid, prefix, numbers = _request_ids
+    if pid != os.getpid():  # a new process, forked or not, starts its own series
+        pid, prefix, numbers = _request_ids = (os.getpid(), secrets.token_hex(8).encode(), itertools.count())
+    return b"%s%016x" % (prefix, next(numbers))
 
 
 class Edge:
