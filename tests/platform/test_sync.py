@@ -142,3 +142,21 @@ async def test_a_cursor_older_than_the_kept_deletions_is_410(fresh_url: str, key
         assert (await client.get(f"/v1/changes?since={new}")).status_code == 200
         everything = (await client.get("/v1/changes?limit=1000")).json()["data"]
         assert [c["slug"] for c in everything if c["action"] == "delete"] == ["heat"]
+
+
+async def test_a_source_no_longer_cited_is_in_the_feed(fresh_url: str, key_for: Callable[..., str]) -> None:
+    key = key_for("edit")
+    async with serve(fresh_url, refresh=0.05) as client:
+        url = "/v1/admin/treatments/heat"
+        before = (await client.get("/v1/export")).json()
+        etag = (await client.get(url, headers=bearer(key))).headers["etag"]
+        moved = {"sources": [{"source": "nhs-back-pain", "locator": "Treatments"}]}
+        patched = await client.patch(url, json=moved, headers={**bearer(key), "If-Match": etag})
+        published = await client.post(f"{url}/publish", headers={**bearer(key), "If-Match": patched.headers["etag"]})
+        assert published.status_code == 200
+        after = await served_within_two_seconds(client, "/v1/export", lambda b: b["cursor"] != before["cursor"])
+        changes, _ = await follow(client, before["cursor"])
+        slugs = {(c["type"], c["slug"]) for c in changes}
+        # The source heat used to cite lists it no more; the one it cites now lists it.
+        assert {("source", "renova-back-spasms"), ("source", "nhs-back-pain"), ("treatment", "heat")} <= slugs
+        assert apply(before["data"], changes) == ordered(after["data"])

@@ -157,7 +157,7 @@ def publish(
     if missing := dangling_references(session, draft.document, published=True):
         refs = "; ".join(f"{'.'.join(map(str, m['loc'][1:]))}: {m['msg']}" for m in missing)
         raise Conflict(f"Publish what this item refers to first ({refs}).")
-    now = datetime.now(UTC)
+    now, before = datetime.now(UTC), draft.published  # read before _advance updates the object
     revision = _advance(
         session,
         draft,
@@ -176,8 +176,6 @@ def publish(
             setattr(row, name, value)
     session.add(row)
     session.flush()
-    before = draft.published
-    draft.status, draft.published = "published", draft.document
     _link(session, draft)
     _record(session, draft, action="publish", revision=revision, actor=actor, at=now)
     record_change(
@@ -195,11 +193,24 @@ def publish(
     return draft
 
 
-def _withdraw(session: Session, draft: ItemDraft) -> None:
+def _withdraw(
+    session: Session, draft: ItemDraft, *, before: dict[str, Any] | None, revision: int, at: datetime, keep_days: int
+) -> None:
+    """Take the published item away and leave a tombstone in the change feed (the caller rolls back on error)."""
     if cited := _cited_by_published(session, draft):
         raise Conflict(f"Published items cite this source: {', '.join(cited)}. Change them first.")
     _unlink(session, draft.id)
     session.execute(sql_delete(Item).where(col(Item.id) == draft.id))
+    record_change(
+        session,
+        draft,
+        action="delete",
+        revision=revision,
+        at=at,
+        keep_days=keep_days,
+        before=before,
+        after=None,
+    )
 
 
 def unpublish(
@@ -210,22 +221,12 @@ def unpublish(
     expected = _expected_revision(draft, if_match)
     if draft.status != "published":
         raise Conflict(f"The {kind.value} '{slug}' is not published.")
-    _withdraw(session, draft)
-    now = datetime.now(UTC)
+    now, before = datetime.now(UTC), draft.published
     revision = _advance(
         session, draft, expected, status="unpublished", published=None, published_revision=None, updated_at=now
     )
+    _withdraw(session, draft, before=before, revision=revision, at=now, keep_days=keep_days)
     _record(session, draft, action="unpublish", revision=revision, actor=actor, at=now)
-    record_change(
-        session,
-        draft,
-        action="delete",
-        revision=revision,
-        at=now,
-        keep_days=keep_days,
-        before=draft.published,
-        after=None,
-    )
     _commit(session)
     session.refresh(draft)
     return draft
@@ -235,24 +236,12 @@ def delete(*, session: Session, kind: ItemType, slug: str, if_match: str | None,
     """Delete the item and its draft; its history stays in the audit log."""
     draft = get_draft(session=session, kind=kind, slug=slug)
     expected = _expected_revision(draft, if_match)
-    was_published = draft.status == "published"
-    if was_published:
-        _withdraw(session, draft)
-    now = datetime.now(UTC)
+    now, published, before = datetime.now(UTC), draft.status == "published", draft.published
     revision = _advance(session, draft, expected, updated_at=now)
+    if published:
+        _withdraw(session, draft, before=before, revision=revision, at=now, keep_days=keep_days)
     session.execute(sql_delete(ItemDraft).where(col(ItemDraft.id) == draft.id))
     _record(session, draft, action="delete", revision=revision, actor=actor, at=now)
-    if was_published:
-        record_change(
-            session,
-            draft,
-            action="delete",
-            revision=revision,
-            at=now,
-            keep_days=keep_days,
-            before=draft.published,
-            after=None,
-        )
     _commit(session)
 
 
