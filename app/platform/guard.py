@@ -1,5 +1,8 @@
 """Checks every request's key, origin and rate limit before anything answers it."""
 
+import time
+
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Scope
 
@@ -7,9 +10,11 @@ from app.core.config import Settings
 from app.core.errors import AppError, Forbidden, TooManyRequests, Unauthorized, error_response
 from app.core.http import Headers
 from app.platform.auth import PRINCIPAL
-from app.platform.keys.service import KeyRing
+from app.platform.keys.service import KeyRing, Principal
 from app.platform.metrics import RATE_LIMITED
 from app.platform.ratelimit import RateLimits, Verdict
+
+RELOAD_INTERVAL = 0.25  # seconds between reloads of the keys for an unknown key
 
 # Probes and scrapers are never limited.
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -23,6 +28,7 @@ class Guard:
         self.limits = limits  # None: a gateway in front limits instead
         self.anonymous_limit = settings.rate_limit_anonymous_per_minute
         self.key_limit = settings.rate_limit_key_per_minute
+        self._reloaded = 0.0
 
     async def __call__(self, scope: Scope, key: bytes | None, origin: bytes | None) -> tuple[Headers, Response | None]:
         """Headers to add to the response, and the refusal to send instead of answering, if any."""
@@ -30,28 +36,44 @@ class Guard:
             return [], None
         client = scope.get("client")
         ip = client[0] if client else "unknown"
-        principal = self.keyring.find(key.decode("latin-1")) if key is not None else None
+        principal = None
+        if key is not None:
+            presented = key.decode("latin-1")
+            principal = self.keyring.find(presented)
+            if principal is None:
+                # Guessing keys is limited like any anonymous call from the address.
+                verdict = await self._count("anonymous", ip, self.anonymous_limit)
+                if verdict is not None and not verdict.allowed:
+                    return _over(verdict)
+                principal = await self._find_new(presented)
+                if principal is None:
+                    return _refuse(verdict, Unauthorized("The API key is unknown or revoked."))
         if principal is None:
             verdict = await self._count("anonymous", ip, self.anonymous_limit)
-            if key is not None and (verdict is None or verdict.allowed):
-                return _refuse(verdict, Unauthorized("The API key is unknown or revoked."))
         else:
             scope[PRINCIPAL] = principal
-            limit = principal.rate_limit_per_minute or self.key_limit
-            verdict = await self._count("key", str(principal.id), limit)
-            if (
-                principal.allowed_origins
-                and origin is not None
-                and origin.decode("latin-1").lower() not in (principal.allowed_origins)
-            ):
+            verdict = await self._count("key", str(principal.id), principal.rate_limit_per_minute or self.key_limit)
+            elsewhere = origin is not None and origin.decode("latin-1").lower() not in principal.allowed_origins
+            if principal.allowed_origins and elsewhere:
                 return _refuse(verdict, ForbiddenOrigin("This API key is not allowed from this origin."))
         if verdict is None:
             return [], None
         if not verdict.allowed:
-            RATE_LIMITED.labels(verdict.policy).inc()
-            detail = f"Over the limit of {verdict.limit} requests a minute."
-            return _refuse(verdict, TooManyRequests(detail, headers={"Retry-After": str(verdict.reset)}))
+            return _over(verdict)
         return verdict.headers, None
+
+    async def _find_new(self, key: str) -> Principal | None:
+        """A key made since the last reload (say by the CLI a moment ago): reload the keys, at most
+        a few times a second, and look again."""
+        now = time.monotonic()
+        if now - self._reloaded < RELOAD_INTERVAL:
+            return None
+        self._reloaded = now
+        try:
+            await run_in_threadpool(self.keyring.refresh)
+        except Exception:  # the database is down: the keys in memory are all there is
+            return None
+        return self.keyring.find(key)
 
     async def _count(self, policy: str, identity: str, per_minute: int) -> Verdict | None:
         return await self.limits.hit(policy, identity, per_minute) if self.limits is not None else None
@@ -59,6 +81,12 @@ class Guard:
 
 class ForbiddenOrigin(Forbidden):
     code = "forbidden-origin"
+
+
+def _over(verdict: Verdict) -> tuple[Headers, Response]:
+    RATE_LIMITED.labels(verdict.policy).inc()
+    detail = f"Over the limit of {verdict.limit} requests a minute."
+    return _refuse(verdict, TooManyRequests(detail, headers={"Retry-After": str(verdict.reset)}))
 
 
 def _refuse(verdict: Verdict | None, refusal: AppError) -> tuple[Headers, Response]:

@@ -16,7 +16,7 @@ from app.cli import cli
 from app.core.db import make_engine
 from app.platform.models import ApiKey, AuditEvent
 from tests.conftest import serve
-from tests.platform.conftest import bearer
+from tests.platform.conftest import bearer, make_key
 
 pytestmark = pytest.mark.anyio
 
@@ -216,3 +216,10 @@ async def test_keys_are_stored_hashed_and_never_logged(
         assert key not in stored
         assert key[12:] not in caplog.text
         assert hashlib.sha256(key.encode()).hexdigest() in stored
+
+
+async def test_a_key_made_by_the_cli_works_at_once(fresh_url: str) -> None:
+    async with serve(fresh_url, refresh=3600) as client:  # no poll will reload the keys in this test
+        assert (await client.get("/v1/admin/audit")).status_code == 401
+        key = make_key(fresh_url, "edit")  # as `backpain keys create` does, beside the running app
+        assert (await client.get("/v1/admin/audit", headers=bearer(key))).status_code == 200
