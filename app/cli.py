@@ -76,14 +76,7 @@ def create_key_command(
             typer.echo(f"error: {'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
         raise typer.Exit(2) from None
     with Session(get_engine()) as session:
-        row, key = create_key(
-            session=session,
-            name=body.name,
-            scopes=body.scopes,
-            allowed_origins=body.allowed_origins,
-            rate_limit_per_minute=body.rate_limit_per_minute,
-            actor="cli",
-        )
+        row, key = create_key(session=session, **body.model_dump(), actor="cli")
     typer.echo(f"created key {row.prefix}... ({row.id}) for {row.name} with scopes {', '.join(row.scopes)}")
     typer.echo(key)
 

@@ -1,13 +1,12 @@
 """The mobile sync feed: one export of everything published, then what changed after a cursor."""
 
-import base64
-import binascii
 import bisect
 import re
 from dataclasses import dataclass
 
 import orjson
 
+from app.core.cursors import unwrap, wrap
 from app.core.errors import BadRequest, Gone
 
 CHANGES_DEFAULT_LIMIT = 100
@@ -30,19 +29,14 @@ class Entry:
 
 def encode_position(seq: int) -> str:
     """An opaque sync cursor for a position in the feed."""
-    return base64.urlsafe_b64encode(f"{_PREFIX}{seq}".encode()).decode().rstrip("=")
+    return wrap(_PREFIX, str(seq))
 
 
 def decode_position(cursor: str) -> int:
     """The feed position of a sync cursor; BadRequest when it is not one of ours."""
-    problem = BadRequest("The sync cursor is not valid; export again to get one.")
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, ValueError):
-        raise problem from None
-    seq = text.removeprefix(_PREFIX)
-    if seq == text or not _SEQ_RE.fullmatch(seq):
-        raise problem
+    seq = unwrap(cursor, _PREFIX)
+    if seq is None or not _SEQ_RE.fullmatch(seq):
+        raise BadRequest("The sync cursor is not valid; export again to get one.")
     return int(seq)
 
 

@@ -1,7 +1,5 @@
 """Published content kept in memory, already serialised, and the store that refreshes it."""
 
-import base64
-import binascii
 import bisect
 import gc
 import logging
@@ -19,6 +17,7 @@ from sqlmodel import Session
 from app.content.feed import Entry, Feed, encode_position
 from app.content.models import SLUG_RE, CauseCategory, ItemType, TreatmentCategory
 from app.content.service import PublishedContent, content_version, published_content
+from app.core.cursors import unwrap, wrap
 from app.core.db import read_consistently
 from app.core.errors import BadRequest, NotFound
 from app.core.http import REVALIDATE_CACHE_CONTROL, Representation, compact_json
@@ -74,21 +73,14 @@ class _Listed:
 
 def encode_cursor(slug: str) -> str:
     """An opaque cursor pointing just after the given slug."""
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{slug}".encode()).decode().rstrip("=")
+    return wrap(_CURSOR_PREFIX, slug)
 
 
 def decode_cursor(cursor: str) -> str:
     """The slug a cursor points after; BadRequest when it is not one of ours."""
-    problem = BadRequest("The cursor is not valid; start again without one.")
-    if not CURSOR_RE.fullmatch(cursor):
-        raise problem
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, ValueError):
-        raise problem from None
-    slug = text.removeprefix(_CURSOR_PREFIX)
-    if slug == text or not SLUG_RE.fullmatch(slug):
-        raise problem
+    slug = unwrap(cursor, _CURSOR_PREFIX) if CURSOR_RE.fullmatch(cursor) else None
+    if slug is None or not SLUG_RE.fullmatch(slug):
+        raise BadRequest("The cursor is not valid; start again without one.")
     return slug
 
 

@@ -9,7 +9,7 @@ from fastapi import Query, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from app.content.snapshot import CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
+from app.content.snapshot import CURSOR_PATTERN, MAX_LIMIT, decode_cursor, encode_cursor
 from app.core.errors import BadRequest
 from app.core.http import JSON_MEDIA_TYPE
 
@@ -18,7 +18,6 @@ LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Entries per p
 CursorQuery = Annotated[
     str | None, Query(description="Opaque position from a previous page's `next_cursor`.", pattern=CURSOR_PATTERN)
 ]
-DEFAULT_PAGE = DEFAULT_LIMIT
 Row = TypeVar("Row")
 Key = TypeVar("Key")
 

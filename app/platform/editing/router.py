@@ -1,5 +1,6 @@
 """Admin routes for editing: one set per content type, each write guarded by If-Match."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
@@ -9,14 +10,14 @@ from starlette.responses import Response
 from app.content.models import ItemType
 from app.content.router import SlugPath
 from app.content.schemas import Page
-from app.content.snapshot import COLLECTIONS
+from app.content.snapshot import COLLECTIONS, DEFAULT_LIMIT
 from app.core.db import SessionDep, WriteSessionDep
 from app.core.errors import problem_responses
 from app.core.http import JSON_BODY
 from app.platform.auth import Editor
 from app.platform.editing import service
 from app.platform.editing.schemas import AdminItem, AuditEntry, Revision, create_model_for, update_model_for
-from app.platform.listing import DEFAULT_PAGE, CursorQuery, LimitQuery, json_response, page, position
+from app.platform.listing import CursorQuery, LimitQuery, json_response, page, position
 from app.platform.models import AuditEvent, ItemDraft
 
 router = APIRouter(prefix="/v1/admin", tags=["admin: editing"])
@@ -57,7 +58,7 @@ def _keep_days(request: Request) -> int:
     responses=problem_responses(400, 401, 403, 422, 429, 503),
 )
 def audit(
-    request: Request, _: Editor, session: SessionDep, limit: LimitQuery = DEFAULT_PAGE, cursor: CursorQuery = None
+    request: Request, _: Editor, session: SessionDep, limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None
 ) -> Response:
     """Every write, newest first: who (the key's name), what, which item, which revision, and when."""
     rows = service.audit(session=session, before=position(cursor, int), limit=limit)
@@ -125,39 +126,21 @@ def _add_type(collection: str, kind: ItemType) -> None:
 
     patch.__doc__ = f"Change some fields of the {noun}'s draft; the public endpoints keep the published revision."
 
-    @router.post(
-        f"{item_path}/publish",
-        name=f"publish_{noun}",
-        summary=f"Publish a {noun}",
-        response_model=AdminItem,
-        responses={200: {"headers": _ETAG_HEADER}, **problem_responses(409, *_WRITE_PROBLEMS)},
-    )
-    def publish(
-        request: Request, editor: Editor, slug: SlugPath, session: WriteSessionDep, if_match: IfMatch = None
-    ) -> Response:
-        draft = service.publish(
-            session=session, kind=kind, slug=slug, if_match=if_match, actor=editor.name, keep_days=_keep_days(request)
-        )
-        return _answer(draft)
-
-    publish.__doc__ = f"Make the draft the published {noun}: every worker serves it within 2 s."
-
-    @router.post(
-        f"{item_path}/unpublish",
-        name=f"unpublish_{noun}",
-        summary=f"Unpublish a {noun}",
-        response_model=AdminItem,
-        responses={200: {"headers": _ETAG_HEADER}, **problem_responses(409, *_WRITE_PROBLEMS)},
-    )
-    def unpublish(
-        request: Request, editor: Editor, slug: SlugPath, session: WriteSessionDep, if_match: IfMatch = None
-    ) -> Response:
-        draft = service.unpublish(
-            session=session, kind=kind, slug=slug, if_match=if_match, actor=editor.name, keep_days=_keep_days(request)
-        )
-        return _answer(draft)
-
-    unpublish.__doc__ = f"Take the {noun} off the public endpoints; the draft stays."
+    for action, change, summary, doc in (
+        (
+            "publish",
+            service.publish,
+            f"Publish a {noun}",
+            f"Make the draft the published {noun}: every worker serves it within 2 s.",
+        ),
+        (
+            "unpublish",
+            service.unpublish,
+            f"Unpublish a {noun}",
+            f"Take the {noun} off the public endpoints; the draft stays.",
+        ),
+    ):
+        _add_state_change(item_path, noun, action, change, summary, doc)
 
     @router.delete(
         item_path,
@@ -189,13 +172,39 @@ def _add_type(collection: str, kind: ItemType) -> None:
         _: Editor,
         slug: SlugPath,
         session: SessionDep,
-        limit: LimitQuery = DEFAULT_PAGE,
+        limit: LimitQuery = DEFAULT_LIMIT,
         cursor: CursorQuery = None,
     ) -> Response:
         rows = service.revisions(session=session, kind=kind, slug=slug, before=position(cursor, int), limit=limit)
         return page(request, rows, limit=limit, key=lambda row: row.revision, view=_revision)
 
     revisions.__doc__ = f"Every write to the {noun}, newest first, with the document it left."
+
+
+def _add_state_change(
+    item_path: str, noun: str, action: str, change: Callable[..., ItemDraft], summary: str, doc: str
+) -> None:
+    @router.post(
+        f"{item_path}/{action}",
+        name=f"{action}_{noun}",
+        summary=summary,
+        response_model=AdminItem,
+        responses={200: {"headers": _ETAG_HEADER}, **problem_responses(409, *_WRITE_PROBLEMS)},
+    )
+    def move(
+        request: Request, editor: Editor, slug: SlugPath, session: WriteSessionDep, if_match: IfMatch = None
+    ) -> Response:
+        draft = change(
+            session=session,
+            kind=ItemType(noun),
+            slug=slug,
+            if_match=if_match,
+            actor=editor.name,
+            keep_days=_keep_days(request),
+        )
+        return _answer(draft)
+
+    move.__doc__ = doc
 
 
 for _collection, _kind in COLLECTIONS.items():

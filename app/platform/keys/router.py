@@ -9,12 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.responses import Response
 
 from app.content.schemas import Page
+from app.content.snapshot import DEFAULT_LIMIT
 from app.core.db import SessionDep, WriteSessionDep
 from app.core.errors import problem_responses
 from app.core.http import JSON_BODY
 from app.platform.auth import Admin
 from app.platform.keys.service import Scope, create_key, list_keys, revoke_key
-from app.platform.listing import DEFAULT_PAGE, CursorQuery, LimitQuery, json_response, page, position
+from app.platform.listing import CursorQuery, LimitQuery, json_response, page, position
 from app.platform.models import ApiKey
 
 router = APIRouter(prefix="/v1/admin/keys", tags=["admin: keys"])
@@ -97,14 +98,7 @@ def _public(row: ApiKey) -> KeyPublic:
 )
 def create(request: Request, admin: Admin, body: KeyCreate, session: WriteSessionDep) -> Response:
     """Create a key with the given scopes, origins and limit; the response is the only time the key is shown."""
-    row, key = create_key(
-        session=session,
-        name=body.name,
-        scopes=body.scopes,
-        allowed_origins=body.allowed_origins,
-        rate_limit_per_minute=body.rate_limit_per_minute,
-        actor=admin.name,
-    )
+    row, key = create_key(session=session, **body.model_dump(), actor=admin.name)
     request.app.state.keyring.refresh()
     created = KeyCreated(**_public(row).model_dump(), key=key)
     return json_response(created, status=201)
@@ -117,7 +111,7 @@ def create(request: Request, admin: Admin, body: KeyCreate, session: WriteSessio
     responses=problem_responses(400, 401, 403, 422, 429, 503),
 )
 def index(
-    request: Request, _: Admin, session: SessionDep, limit: LimitQuery = DEFAULT_PAGE, cursor: CursorQuery = None
+    request: Request, _: Admin, session: SessionDep, limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None
 ) -> Response:
     """Every key, revoked ones included, without secrets: `{data, next_cursor}`."""
     after = position(cursor, uuid.UUID)
