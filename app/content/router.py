@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
+from app.content.jsonld import Publisher
 from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN, CauseCategory, TreatmentCategory
 from app.content.schemas import (
     CausePublic,
@@ -62,6 +63,25 @@ SnapshotDep = Annotated[Snapshot, Depends(current_snapshot)]
 _LINK: dict[str, Any] = {
     "Link": {"description": 'The next page, as `<url>; rel="next"`.', "schema": {"type": "string"}}
 }
+
+
+_LINKED_DATA: dict[str, Any] = {
+    "content": {
+        "application/ld+json": {
+            "schema": {
+                "type": "object",
+                "description": "With `Accept: application/ld+json`: a schema.org `MedicalWebPage` about the item "
+                "(`MedicalCondition`, `MedicalCause`, `MedicalSignOrSymptom` or `MedicalTherapy`), "
+                "or a `CreativeWork` for a source.",
+            }
+        }
+    }
+}
+
+
+def wants_linked_data(accept: str | None) -> bool:
+    """True when the client asks for schema.org JSON-LD."""
+    return accept is not None and "application/ld+json" in accept.lower()
 
 
 def no_filters() -> Filters:
@@ -126,9 +146,12 @@ def _add_collection(collection: str, noun: str, model: type[BaseModel], filters:
         summary=f"Get one {noun}",
         description=f"The published {noun} with this slug.",
         response_model=model,
-        responses={**cached_responses(), **problem_responses(404, 422, 503)},
+        responses={**cached_responses(_LINKED_DATA), **problem_responses(404, 422, 503)},
     )
     async def get_item(request: Request, snapshot: SnapshotDep, slug: SlugPath) -> PreparedResponse:
+        if wants_linked_data(request.headers.get("accept")):
+            publisher = Publisher.of(request.app.state.settings)
+            return represent(snapshot.linked_data(collection, slug, publisher=publisher), request.headers.raw)
         return represent(snapshot.detail(collection, slug), request.headers.raw)
 
 

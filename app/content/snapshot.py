@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.content.feed import Entry, Feed, encode_position
+from app.content.jsonld import JSONLD_MEDIA_TYPE, Item, Publisher, linked_data
 from app.content.models import SLUG_RE, CauseCategory, ItemType, TreatmentCategory
 from app.content.service import PublishedContent, content_version, published_content
 from app.core.cursors import unwrap, wrap
@@ -41,6 +42,9 @@ FILTERS: dict[str, dict[str, frozenset[str] | None]] = {
     "treatments": {"condition": None, "category": frozenset(TreatmentCategory)},
     "sources": {},
 }
+COLLECTION_OF: dict[str, str] = {kind.value: collection for collection, kind in COLLECTIONS.items()}
+# Details come as JSON or, on request, as schema.org JSON-LD.
+DETAIL_VARY = b"Accept, Accept-Encoding"
 DEFAULT_LIMIT = 20
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
 CURSOR_RE = re.compile(CURSOR_PATTERN)
@@ -121,12 +125,11 @@ class Snapshot:
             for model in content.models(kind):
                 item = model.model_dump(mode="json")
                 body = compact_json(item)
-                details[f"/v1/{collection}/{item['slug']}"] = Representation.build(body)
+                details[f"/v1/{collection}/{item['slug']}"] = Representation.build(body, vary=DETAIL_VARY)
                 listings[collection].append(_Listed(str(item["slug"]), body, _facets(item)))
                 search.add(kind.value, item)
                 if kind == ItemType.treatment:
                     treatments[item["slug"]] = {k: item[k] for k in ("slug", "name", "summary", "category")}
-        collection_of = {kind.value: collection for collection, kind in COLLECTIONS.items()}
         entries = [
             Entry(
                 change.seq or 0,
@@ -134,7 +137,7 @@ class Snapshot:
                 change.slug,
                 change.action,
                 change.revision,
-                details[f"/v1/{collection_of[change.type]}/{change.slug}"].identity.body
+                details[f"/v1/{COLLECTION_OF[change.type]}/{change.slug}"].identity.body
                 if change.action == "upsert"
                 else None,
             )
@@ -165,6 +168,21 @@ class Snapshot:
         if found is None:
             raise NotFound(f"No {COLLECTIONS[collection].value} has the slug '{slug}'.")
         return found
+
+    def linked_data(self, collection: str, slug: str, *, publisher: Publisher) -> Representation:
+        """The schema.org JSON-LD form of one item; NotFound when nothing has that slug."""
+        self.detail(collection, slug)
+
+        def lookup(kind: str, found: str) -> Item | None:
+            prepared = self.details.get(f"/v1/{COLLECTION_OF[kind]}/{found}")
+            return None if prepared is None else orjson.loads(prepared.identity.body)
+
+        def build() -> Representation:
+            item = lookup(COLLECTIONS[collection].value, slug)
+            document = linked_data(item or {}, lookup=lookup, publisher=publisher)
+            return Representation.build(compact_json(document), media_type=JSONLD_MEDIA_TYPE, vary=DETAIL_VARY)
+
+        return self.memo(("jsonld", collection, slug, publisher), build)
 
     def __post_init__(self) -> None:
         # The list as requested without parameters is the most common list request.

@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     changes_tombstone_days: int = Field(
         default=90, ge=0, description="Days a deletion stays in /v1/changes; older sync cursors get a 410."
     )
+    publisher_name: str = Field(
+        default="Back-pain guidance API",
+        description="The organisation named as publisher in the schema.org (JSON-LD) output.",
+    )
+    publisher_url: str | None = Field(default=None, description="The publisher's website, for the JSON-LD output.")
+    content_license: str | None = Field(
+        default=None, description="URL of the licence the content is offered under, for the JSON-LD output."
+    )
 
 
 @lru_cache

@@ -28,6 +28,9 @@ _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
+# The fast path holds the default representations; a request for this one goes to the routes.
+_NEGOTIATED = b"ld+json"
+
 EXPOSED_HEADERS = ("ETag", "Link", "RateLimit", "RateLimit-Policy", "Retry-After", "X-Request-ID")
 ALLOWED_METHODS = ("GET", "POST")
 ALLOWED_HEADERS = ("Authorization", "X-API-Key", "Content-Type", "If-None-Match", "If-Match", "X-Request-ID")
@@ -105,7 +108,7 @@ class Edge:
     async def answer(self, scope: Scope, receive: Receive, send: Send) -> int:
         """Answer one HTTP request; returns the status sent."""
         request_id = if_none_match = accept_encoding = preflight = length = key = origin = None
-        forwarded = False
+        forwarded = negotiated = False
         for name, value in scope["headers"]:
             if name == b"x-request-id":
                 request_id = value
@@ -113,6 +116,8 @@ class Edge:
                 if_none_match = value
             elif name == b"accept-encoding":
                 accept_encoding = value
+            elif name == b"accept":
+                negotiated = _NEGOTIATED in value
             elif name == b"access-control-request-method":
                 preflight = value
             elif name == b"content-length":
@@ -152,7 +157,7 @@ class Edge:
                 await refusal(scope, receive, send_stamped)
                 return sent
 
-        if method == "GET" and self.fast is not None:
+        if method == "GET" and self.fast is not None and not negotiated:
             prepared = self.fast(scope)
             if prepared is not None:
                 status, headers, body = prepared.select(if_none_match, accept_encoding)
