@@ -28,6 +28,7 @@ from app.platform.sync import router as sync_router
 from app.search.router import router as search_router
 from app.triage.router import TRIAGE_PATH, triage_responder
 from app.triage.router import router as triage_router
+from app.widget.router import router as widget_router
 
 DESCRIPTION = """Structured, cited guidance on back spasms: causes, symptoms, treatments and
 red flags. Every error is an RFC 9457 problem (`application/problem+json`)."""
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Edge:
         sync_router,
         keys_router,
         editing_router,
+        widget_router,
     ]
     for router in routers:
         api.include_router(router)

@@ -100,8 +100,9 @@ class Representation:
         cache_control: bytes | None = None,
         vary: bytes = b"Accept-Encoding",
         extra_headers: Sequence[tuple[bytes, bytes]] = (),
+        etag_prefix: str = "",
     ) -> "Representation":
-        """Hash, compress and lay out the headers of a body once."""
+        """Hash, compress and lay out the headers of a body once; `etag_prefix` names a version in the ETag."""
         digest = hashlib.blake2b(body, digest_size=16).hexdigest()
         common: Headers = [
             (b"cache-control", cache_control or public_cache_control()),
@@ -123,11 +124,11 @@ class Representation:
                 not_modified_headers=with_etag,
             )
 
-        identity = variant(body, f'"{digest}"'.encode(), [])
+        identity = variant(body, f'"{etag_prefix}{digest}"'.encode(), [])
         gzipped = None
         if len(body) >= GZIP_MIN_SIZE:
             packed = gzip.compress(body, compresslevel=6, mtime=0)
-            gzipped = variant(packed, f'"{digest}-gz"'.encode(), [(b"content-encoding", b"gzip")])
+            gzipped = variant(packed, f'"{etag_prefix}{digest}-gz"'.encode(), [(b"content-encoding", b"gzip")])
         return cls(identity=identity, gzipped=gzipped)
 
     def select(self, if_none_match: bytes | None, accept_encoding: bytes | None) -> tuple[int, Headers, bytes]:

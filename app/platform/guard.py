@@ -1,5 +1,6 @@
 """Checks every request's key, origin and rate limit before anything answers it."""
 
+import asyncio
 import time
 
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +30,7 @@ class Guard:
         self.anonymous_limit = settings.rate_limit_anonymous_per_minute
         self.key_limit = settings.rate_limit_key_per_minute
         self._reloaded = 0.0
+        self._reloading: asyncio.Future[None] | None = None
 
     async def __call__(self, scope: Scope, key: bytes | None, origin: bytes | None) -> tuple[Headers, Response | None]:
         """Headers to add to the response, and the refusal to send instead of answering, if any."""
@@ -64,16 +66,23 @@ class Guard:
 
     async def _find_new(self, key: str) -> Principal | None:
         """A key made since the last reload (say by the CLI a moment ago): reload the keys, at most
-        a few times a second, and look again."""
-        now = time.monotonic()
-        if now - self._reloaded < RELOAD_INTERVAL:
-            return None
-        self._reloaded = now
+        a few times a second, and look again. Requests that arrive during a reload wait for it, so a
+        burst of calls with a new key all succeed."""
+        if self._reloading is None:
+            if time.monotonic() - self._reloaded < RELOAD_INTERVAL:
+                return None
+            self._reloading = asyncio.ensure_future(self._reload())
+        await asyncio.shield(self._reloading)
+        return self.keyring.find(key)
+
+    async def _reload(self) -> None:
         try:
             await run_in_threadpool(self.keyring.refresh)
         except Exception:  # the database is down: the keys in memory are all there is
-            return None
-        return self.keyring.find(key)
+            pass
+        finally:
+            self._reloaded = time.monotonic()
+            self._reloading = None
 
     async def _count(self, policy: str, identity: str, per_minute: int) -> Verdict | None:
         return await self.limits.hit(policy, identity, per_minute) if self.limits is not None else None

@@ -1,5 +1,6 @@
 """API keys: the CLI, the admin routes, how keys are stored, and how requests present them."""
 
+import asyncio
 import hashlib
 import logging
 import os
@@ -223,3 +224,13 @@ async def test_a_key_made_by_the_cli_works_at_once(fresh_url: str) -> None:
         assert (await client.get("/v1/admin/audit")).status_code == 401
         key = make_key(fresh_url, "edit")  # as `backpain keys create` does, beside the running app
         assert (await client.get("/v1/admin/audit", headers=bearer(key))).status_code == 200
+
+
+async def test_a_burst_of_calls_with_a_new_key_all_succeed(fresh_url: str) -> None:
+    """A widget's first page load sends several calls at once with a key the worker has not seen yet."""
+    async with serve(fresh_url, refresh=3600) as client:
+        assert (await client.get("/v1/conditions/back-spasms")).status_code == 200  # the keys are loaded
+        key = make_key(fresh_url, "read")
+        paths = ["/v1/conditions/back-spasms", "/v1/causes", "/v1/symptoms", "/v1/treatments", "/v1/sources"] * 2
+        responses = await asyncio.gather(*(client.get(path, headers=bearer(key)) for path in paths))
+        assert [response.status_code for response in responses] == [200] * len(paths)

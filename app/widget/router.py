@@ -1,0 +1,64 @@
+"""The embeddable widget's script, and a demo page that embeds it the way a clinic would."""
+
+from functools import cache
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.core.http import PreparedResponse, Representation, cached_responses, represent
+
+router = APIRouter(tags=["widget"])
+
+# Part of the script's ETag; raise it with every change to the widget's attributes or behaviour.
+WIDGET_VERSION = "1.0.0"
+# Browsers and CDNs keep the script a day and may serve it a week past that while they revalidate,
+# which is cheap: the ETag names the version.
+WIDGET_CACHE_CONTROL = b"public, max-age=86400, stale-while-revalidate=604800"
+_FILES = Path(__file__).parent
+
+
+class JavaScriptResponse(Response):
+    """A JavaScript body (for OpenAPI's media type)."""
+
+    media_type = "text/javascript"
+
+
+@cache
+def widget_script() -> Representation:
+    """The widget's script with its version filled in, prepared once."""
+    source = (_FILES / "widget.js").read_bytes().replace(b"__WIDGET_VERSION__", WIDGET_VERSION.encode())
+    return Representation.build(
+        source,
+        media_type=b"text/javascript; charset=utf-8",
+        cache_control=WIDGET_CACHE_CONTROL,
+        etag_prefix=f"widget-{WIDGET_VERSION}-",
+    )
+
+
+@cache
+def demo_page() -> Representation:
+    """The demo page, prepared once."""
+    return Representation.build((_FILES / "demo.html").read_bytes(), media_type=b"text/html; charset=utf-8")
+
+
+@router.get(
+    "/widget.js",
+    summary="The embeddable widget",
+    response_class=JavaScriptResponse,
+    responses=cached_responses({"description": "The `<back-pain-guide>` custom element."}),
+)
+async def widget(request: Request) -> PreparedResponse:
+    """The `<back-pain-guide>` web component; its ETag names the widget version."""
+    return represent(widget_script(), request.headers.raw)
+
+
+@router.get(
+    "/demo",
+    summary="A demo page with the widget",
+    response_class=HTMLResponse,
+    responses=cached_responses({"description": "An HTML page that embeds the widget."}),
+)
+async def demo(request: Request) -> PreparedResponse:
+    """A clinic-style page that embeds the widget with the two-line snippet."""
+    return represent(demo_page(), request.headers.raw)

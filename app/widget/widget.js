@@ -1,0 +1,598 @@
+/* <back-pain-guide>: back-spasm guidance and triage from the back-pain guidance API, for any web page.
+ * No framework and no dependencies. Everything renders in a Shadow DOM, so the host page's CSS cannot
+ * reach in and ours cannot leak out. Text from the API is only ever set as text, never as HTML.
+ */
+(() => {
+  "use strict";
+
+  const VERSION = "__WIDGET_VERSION__";
+  const TAG = "back-pain-guide";
+  if (customElements.get(TAG)) return;
+
+  // Where this script came from: the default API base, so a page only has to name the key.
+  const SCRIPT_ORIGIN = (() => {
+    const script = document.currentScript;
+    try {
+      return new URL(script && script.src ? script.src : location.href).origin;
+    } catch {
+      return location.origin;
+    }
+  })();
+
+  const STYLES = `
+:host {
+  all: initial;
+  display: block;
+  --_accent: var(--bpg-accent, #0b5cad);
+  --_on-accent: var(--bpg-accent-contrast, #ffffff);
+  --_text: var(--bpg-text, #1b1f24);
+  --_muted: var(--bpg-muted, #454c55);
+  --_bg: var(--bpg-background, #ffffff);
+  --_surface: var(--bpg-surface, #f3f5f8);
+  --_border: var(--bpg-border, #767d87);
+  --_focus: var(--bpg-focus, #1d4ed8);
+  --_emergency: var(--bpg-emergency, #a4001d);
+  --_on-emergency: var(--bpg-emergency-contrast, #ffffff);
+  --_urgent: var(--bpg-urgent, #8a4500);
+  --_radius: var(--bpg-radius, 8px);
+  font-family: var(--bpg-font, system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif);
+  font-size: var(--bpg-font-size, 16px);
+  line-height: 1.5;
+  color: var(--_text);
+}
+:host([hidden]) { display: none; }
+* { box-sizing: border-box; }
+.bpg { background: var(--_bg); color: var(--_text); padding: 1rem; border-radius: var(--_radius); }
+section + section { margin-top: 2rem; }
+h2 { font-size: 1.5em; margin: 0 0 .5rem; line-height: 1.25; }
+h3 { font-size: 1.2em; margin: 1.5rem 0 .5rem; }
+h4 { font-size: 1em; margin: 1rem 0 .25rem; color: var(--_muted); }
+p { margin: 0 0 .75rem; }
+ul { margin: 0 0 .75rem; padding-left: 1.25rem; }
+li { margin: 0 0 .4rem; }
+a { color: var(--_accent); }
+.lead { font-size: 1.1em; }
+.muted, .hint { color: var(--_muted); }
+.hint { display: block; font-size: .9em; }
+.badge { display: inline-block; font-size: .8em; font-weight: 700; padding: 0 .4em; border-radius: 4px;
+  margin-right: .4em; color: var(--_on-emergency); background: var(--_emergency); }
+.badge.urgent { background: var(--_urgent); }
+button { font: inherit; cursor: pointer; border-radius: var(--_radius); padding: .55rem 1rem;
+  border: 2px solid var(--_accent); background: var(--_accent); color: var(--_on-accent); }
+button.secondary { background: var(--_bg); color: var(--_accent); }
+button:focus-visible, input:focus-visible, a:focus-visible, [tabindex="-1"]:focus-visible {
+  outline: 3px solid var(--_focus); outline-offset: 2px; }
+fieldset { border: 1px solid var(--_border); border-radius: var(--_radius); padding: 1rem; margin: 0 0 1rem; }
+legend { font-weight: 700; padding: 0 .25rem; }
+.question { display: grid; grid-template-columns: auto 1fr; gap: .25rem .6rem; align-items: start;
+  padding: .5rem 0; border-top: 1px solid var(--_surface); }
+.question.int { grid-template-columns: 1fr; }
+input[type=checkbox] { width: 1.3rem; height: 1.3rem; margin: .15rem 0 0; accent-color: var(--_accent); }
+input[type=number] { font: inherit; width: 8rem; padding: .4rem .5rem; color: var(--_text); background: var(--_bg);
+  border: 2px solid var(--_border); border-radius: 6px; }
+input[aria-invalid=true] { border-color: var(--_emergency); }
+.error-text { color: var(--_emergency); font-weight: 600; }
+.actions { display: flex; gap: .75rem; flex-wrap: wrap; }
+.progress { color: var(--_muted); font-size: .9em; }
+.result { border: 2px solid var(--_accent); border-radius: var(--_radius); padding: 1rem; margin: 0 0 1rem;
+  background: var(--_surface); }
+.result .level { text-transform: uppercase; letter-spacing: .05em; font-weight: 700; font-size: .85em; margin: 0; }
+.result h3 { margin-top: .25rem; }
+.result.emergency { background: var(--_emergency); color: var(--_on-emergency); border-color: var(--_emergency); }
+.result.emergency .action { font-size: 1.35em; font-weight: 700; line-height: 1.3; }
+.result.emergency h3, .result.emergency h4, .result.emergency .level, .result.emergency .muted {
+  color: var(--_on-emergency); }
+.result.emergency button { background: var(--_on-emergency); color: var(--_emergency); border-color: var(--_on-emergency); }
+.result.emergency button:focus-visible, .result.emergency [tabindex="-1"]:focus-visible {
+  outline-color: var(--_on-emergency); }
+.result.urgent { border-color: var(--_urgent); }
+.notice { border: 2px solid var(--_border); border-radius: var(--_radius); padding: 1rem; background: var(--_surface); }
+.loading { color: var(--_muted); }
+.sources li span { display: block; }
+@media (prefers-reduced-motion: no-preference) { button { transition: background-color .15s; } }
+`;
+
+  let sharedSheet = null;
+  function adoptStyles(root) {
+    // A constructed sheet is shared by every instance and needs no inline <style> (strict CSPs allow it).
+    try {
+      if (!sharedSheet) {
+        sharedSheet = new CSSStyleSheet();
+        sharedSheet.replaceSync(STYLES);
+      }
+      root.adoptedStyleSheets = [sharedSheet];
+    } catch {
+      const style = document.createElement("style");
+      style.textContent = STYLES;
+      root.append(style);
+    }
+  }
+
+  /** Make an element: attributes (on* names become listeners) and children (strings become text). */
+  function h(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child !== null && child !== undefined && child !== false) node.append(child);
+    }
+    return node;
+  }
+
+  const LABELS = {
+    injury: "Injuries",
+    activity: "Activities",
+    risk_factor: "Risk factors",
+    underlying_condition: "Underlying conditions",
+    self_care: "Self-care",
+    medication: "Medication",
+    professional_care: "Professional care",
+    emergency: "Emergency",
+    urgent: "Urgent",
+    routine: "See a doctor",
+  };
+  const TIMEFRAMES = {
+    now: "Now",
+    today: "Today",
+    within_2_weeks: "Within 2 weeks",
+    self_care: "Look after it at home; no appointment needed now",
+  };
+  const label = (value) => LABELS[value] || value;
+
+  class ApiError extends Error {
+    constructor(kind, retryAfter) {
+      super(kind);
+      this.kind = kind; // "offline" | "busy" | "refused" | "unavailable"
+      this.retryAfter = retryAfter;
+    }
+  }
+
+  let serial = 0;
+
+  class BackPainGuide extends HTMLElement {
+    static get observedAttributes() {
+      return ["api-base", "api-key", "view", "condition", "seo"];
+    }
+
+    constructor() {
+      super();
+      this.id_ = `bpg${++serial}`;
+      this.root = this.attachShadow({ mode: "open" });
+      adoptStyles(this.root);
+      this.container = h("div", { class: "bpg", part: "container" });
+      this.root.append(this.container);
+    }
+
+    connectedCallback() {
+      this.render();
+    }
+
+    attributeChangedCallback() {
+      if (this.rendered) this.render();
+    }
+
+    get apiBase() {
+      return (this.getAttribute("api-base") || SCRIPT_ORIGIN).replace(/\/+$/, "");
+    }
+
+    get condition() {
+      return this.getAttribute("condition") || "back-spasms";
+    }
+
+    /** Call the API; resolves to parsed JSON, or rejects with an ApiError saying what went wrong. */
+    async api(path, { method = "GET", body, accept = "application/json" } = {}) {
+      const headers = { Accept: accept };
+      const key = this.getAttribute("api-key");
+      if (key) headers["X-API-Key"] = key;
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      let response;
+      try {
+        response = await fetch(this.apiBase + path, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          mode: "cors",
+          credentials: "omit",
+        });
+      } catch {
+        throw new ApiError("offline");
+      }
+      if (response.status === 429) {
+        throw new ApiError("busy", Number.parseInt(response.headers.get("Retry-After") || "", 10) || 30);
+      }
+      if (response.status === 401 || response.status === 403) {
+        console.warn(`${TAG}: the API refused the key (${response.status}); check the key and its allowed origins.`);
+        throw new ApiError("refused");
+      }
+      if (!response.ok) throw new ApiError("unavailable");
+      try {
+        return await response.json();
+      } catch {
+        throw new ApiError("unavailable");
+      }
+    }
+
+    /** Every item of a list, following the cursors. */
+    async all(path) {
+      const items = [];
+      let cursor = null;
+      do {
+        const separator = path.includes("?") ? "&" : "?";
+        const page = await this.api(`${path}${separator}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+        items.push(...page.data);
+        cursor = page.next_cursor;
+      } while (cursor);
+      return items;
+    }
+
+    render() {
+      this.rendered = true;
+      const views = (this.getAttribute("view") || "guide triage").split(/\s+/).filter((v) => v === "guide" || v === "triage");
+      this.container.replaceChildren();
+      for (const view of views) {
+        const section = h("section", { "aria-labelledby": `${this.id_}-${view}` });
+        this.container.append(section);
+        if (view === "guide") new GuideView(this, section).load();
+        else new TriageView(this, section).start();
+      }
+    }
+  }
+
+  /** A calm message with a retry, shown instead of a blank box when the API cannot answer. */
+  function failure(error, retry, { urgentHelp = false } = {}) {
+    const messages = {
+      busy: `Lots of people are using this service right now. Please try again in ${error.retryAfter || 30} seconds.`,
+      refused: "This guidance is not available on this website at the moment. Please try again later.",
+      offline: "We could not reach the guidance service. Please check your connection and try again.",
+      unavailable: "The guidance service is not available at the moment. Please try again shortly.",
+    };
+    return h(
+      "div",
+      { class: "notice", role: "status", "data-state": "error", "data-error": error.kind || "unavailable" },
+      h("p", null, messages[error.kind] || messages.unavailable),
+      urgentHelp ? h("p", null, "If you think you need help urgently, call your emergency number now.") : null,
+      h("button", { type: "button", onclick: retry }, "Try again"),
+    );
+  }
+
+  class GuideView {
+    constructor(host, section) {
+      this.host = host;
+      this.section = section;
+    }
+
+    async load() {
+      const slug = encodeURIComponent(this.host.condition);
+      this.section.setAttribute("aria-busy", "true");
+      this.section.replaceChildren(h("p", { class: "loading" }, "Loading guidance…"));
+      try {
+        const [condition, causes, symptoms, treatments, sources] = await Promise.all([
+          this.host.api(`/v1/conditions/${slug}`),
+          this.host.all(`/v1/causes?condition=${slug}`),
+          this.host.all(`/v1/symptoms?condition=${slug}`),
+          this.host.all(`/v1/treatments?condition=${slug}`),
+          this.host.all("/v1/sources"),
+        ]);
+        this.show(condition, { causes, symptoms, treatments, sources });
+        if (this.host.hasAttribute("seo")) this.injectLinkedData(slug);
+      } catch (error) {
+        this.section.replaceChildren(failure(error, () => this.load()));
+      } finally {
+        this.section.removeAttribute("aria-busy");
+      }
+    }
+
+    show(condition, lists) {
+      const bySlug = (items) => new Map(items.map((item) => [item.slug, item]));
+      const causes = bySlug(lists.causes);
+      const symptoms = bySlug(lists.symptoms);
+      const treatments = bySlug(lists.treatments);
+      // The condition lists its items in the order to show them; the lists add category and urgency.
+      const inOrder = (summaries, found) => summaries.map((s) => found.get(s.slug)).filter(Boolean);
+      const shownCauses = inOrder(condition.causes, causes);
+      const shownSymptoms = inOrder(condition.symptoms, symptoms);
+      const shownTreatments = inOrder(condition.treatments, treatments);
+      const redFlags = inOrder(condition.red_flags, symptoms);
+      const titleId = `${this.host.id_}-guide`;
+      this.section.replaceChildren(
+        h("h2", { id: titleId }, condition.name),
+        h("p", { class: "lead" }, condition.summary),
+        ...condition.body.split(/\n\s*\n/).map((paragraph) => h("p", null, paragraph)),
+        h("h3", null, "Causes"),
+        ...grouped(shownCauses).flat(),
+        h("h3", null, "Symptoms"),
+        h("ul", null, shownSymptoms.map((s) => h("li", null, h("strong", null, s.name), ": ", s.summary))),
+        h("h3", null, "Treatments"),
+        ...grouped(shownTreatments).flat(),
+        h("h3", null, "Red flags: when to get help"),
+        h(
+          "ul",
+          { class: "red-flags" },
+          redFlags.map((s) =>
+            h(
+              "li",
+              null,
+              h("span", { class: `badge ${s.urgency}` }, label(s.urgency)),
+              h("strong", null, s.name),
+              h("br"),
+              s.action,
+            ),
+          ),
+        ),
+        h("h3", null, "Sources"),
+        sourceList([condition, ...shownCauses, ...shownSymptoms, ...shownTreatments, ...redFlags], lists.sources),
+        h("p", { class: "muted reviewed" }, `Last reviewed: ${formatDate(condition.last_reviewed)}`),
+      );
+    }
+
+    async injectLinkedData(slug) {
+      try {
+        const document_ = await this.host.api(`/v1/conditions/${slug}`, { accept: "application/ld+json" });
+        const marker = `${TAG}:${this.host.condition}`;
+        const existing = document.head.querySelector(`script[type="application/ld+json"][data-source="${CSS.escape(marker)}"]`);
+        const script = existing || h("script", { type: "application/ld+json", "data-source": marker });
+        script.textContent = JSON.stringify(document_);
+        if (!existing) document.head.append(script);
+      } catch {
+        // Search markup is an extra: the guide is already on the page.
+      }
+    }
+  }
+
+  function grouped(items) {
+    const groups = new Map();
+    for (const item of items) {
+      if (!groups.has(item.category)) groups.set(item.category, []);
+      groups.get(item.category).push(item);
+    }
+    return [...groups].map(([category, members]) => [
+      h("h4", null, label(category)),
+      h("ul", null, members.map((item) => h("li", null, h("strong", null, item.name), ": ", item.summary))),
+    ]);
+  }
+
+  function sourceList(items, sources) {
+    const sections = new Map();
+    for (const item of items) {
+      for (const citation of item.sources) {
+        if (!sections.has(citation.source)) sections.set(citation.source, new Set());
+        sections.get(citation.source).add(citation.locator);
+      }
+    }
+    const known = new Map(sources.map((source) => [source.slug, source]));
+    return h(
+      "ul",
+      { class: "sources" },
+      [...sections].filter(([slug]) => known.has(slug)).map(([slug, locators]) => {
+        const source = known.get(slug);
+        const title = source.url ? h("a", { href: source.url, target: "_blank", rel: "noopener" }, source.title) : source.title;
+        return h(
+          "li",
+          null,
+          h("span", null, title, ` (${source.publisher})`),
+          h("span", { class: "muted" }, `Sections: ${[...locators].join("; ")}`),
+        );
+      }),
+    );
+  }
+
+  function formatDate(iso) {
+    const date = new Date(`${iso}T00:00:00Z`);
+    if (Number.isNaN(date.getTime())) return iso;
+    return date.toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
+  }
+
+  class TriageView {
+    constructor(host, section) {
+      this.host = host;
+      this.section = section;
+      this.titleId = `${host.id_}-triage`;
+      this.sent = 0;
+    }
+
+    async start() {
+      this.section.replaceChildren(h("p", { class: "loading" }, "Loading questions…"));
+      try {
+        this.questionnaire = await this.host.api("/v1/triage/questionnaire");
+      } catch (error) {
+        this.section.replaceChildren(failure(error, () => this.start(), { urgentHelp: true }));
+        return;
+      }
+      this.answers = {};
+      this.step = 0;
+      this.finished = false;
+      // The live region exists before anything is put in it, so screen readers announce the result.
+      this.live = h("div", { "aria-live": "polite", class: "live" });
+      this.form = h("form", { novalidate: true, onsubmit: (event) => this.next(event) });
+      this.section.replaceChildren(
+        h("h2", { id: this.titleId }, "Check your back pain"),
+        this.live,
+        h("p", { class: "muted intro" }, "Answer a few questions to find out how soon, and where, to get care. This is not a diagnosis."),
+        this.form,
+      );
+      this.showStep();
+    }
+
+    get steps() {
+      return this.questionnaire.steps;
+    }
+
+    showStep() {
+      const step = this.steps[this.step];
+      const last = this.step === this.steps.length - 1;
+      const fields = step.questions.map((question) => this.field(question));
+      this.form.replaceChildren(
+        h(
+          "fieldset",
+          null,
+          h("legend", null, `Step ${this.step + 1} of ${this.steps.length}: ${step.title}`),
+          step.questions.some((q) => q.type === "bool") ? h("p", { class: "hint" }, "Tick each one that applies to you.") : null,
+          ...fields,
+        ),
+        h("p", { class: "error-text", role: "alert", hidden: true }),
+        h(
+          "div",
+          { class: "actions" },
+          this.step > 0 ? h("button", { type: "button", class: "secondary", onclick: () => this.back() }, "Back") : null,
+          h("button", { type: "submit" }, last ? "See my result" : "Next"),
+        ),
+      );
+    }
+
+    field(question) {
+      const id = `${this.host.id_}-${question.id}`;
+      const hint = h("span", { class: "hint", id: `${id}-hint` }, question.help);
+      const answer = this.answers[question.id];
+      if (question.type === "bool") {
+        const box = h("input", {
+          type: "checkbox",
+          id,
+          name: question.id,
+          checked: answer === true,
+          "aria-describedby": `${id}-hint`,
+          onchange: (event) => {
+            this.answers[question.id] = event.target.checked;
+            this.assess();
+          },
+        });
+        return h("div", { class: "question bool" }, box, h("label", { for: id }, question.text, hint));
+      }
+      const range = `Enter a whole number from ${question.min} to ${question.max}.`;
+      const input = h("input", {
+        type: "number",
+        id,
+        name: question.id,
+        min: question.min,
+        max: question.max,
+        step: 1,
+        inputmode: "numeric",
+        required: question.required,
+        value: answer === undefined ? null : answer,
+        "aria-describedby": `${id}-hint ${id}-range`,
+        onchange: (event) => {
+          const value = this.integer(question, event.target.value);
+          if (value === null) delete this.answers[question.id];
+          else this.answers[question.id] = value;
+          this.assess();
+        },
+      });
+      return h(
+        "div",
+        { class: "question int" },
+        h("label", { for: id }, question.text, hint),
+        input,
+        h("span", { class: "hint", id: `${id}-range` }, range),
+      );
+    }
+
+    integer(question, raw) {
+      if (!/^\d+$/.test(String(raw).trim())) return null;
+      const value = Number.parseInt(raw, 10);
+      return value >= question.min && value <= question.max ? value : null;
+    }
+
+    /** Mark the step's unticked boxes as "no"; returns the first number input that is missing or out of range. */
+    settleStep() {
+      let invalid = null;
+      for (const question of this.steps[this.step].questions) {
+        const input = this.form.querySelector(`[name="${question.id}"]`);
+        if (question.type === "bool") {
+          this.answers[question.id] = input.checked;
+          continue;
+        }
+        const value = this.integer(question, input.value);
+        const bad = value === null && (question.required || input.value.trim() !== "");
+        input.setAttribute("aria-invalid", String(bad));
+        if (value === null) delete this.answers[question.id];
+        else this.answers[question.id] = value;
+        if (bad && !invalid) invalid = input;
+      }
+      return invalid;
+    }
+
+    async next(event) {
+      event.preventDefault();
+      const invalid = this.settleStep();
+      const error = this.form.querySelector(".error-text");
+      if (invalid) {
+        error.textContent = "Please answer every question with a number in the range shown.";
+        error.hidden = false;
+        invalid.focus();
+        return;
+      }
+      const final = this.step === this.steps.length - 1;
+      const result = await this.assess({ final });
+      if (!result || this.finished) return;
+      if (final) {
+        error.textContent = "Some questions still need an answer.";
+        error.hidden = false;
+        return;
+      }
+      this.step += 1;
+      this.showStep();
+      this.form.querySelector("input, button").focus();
+    }
+
+    back() {
+      this.step -= 1;
+      this.showStep();
+      this.form.querySelector("input, button").focus();
+    }
+
+    /** Post the answers so far. An emergency result ends the questions at once; any other shows once the
+     * last step is submitted (`final`). A later call wins over a slower earlier one. */
+    async assess({ final = false } = {}) {
+      const ticket = ++this.sent;
+      let result;
+      try {
+        result = await this.host.api("/v1/triage", { method: "POST", body: { answers: this.answers } });
+      } catch (error) {
+        if (ticket === this.sent) this.live.replaceChildren(failure(error, () => this.assess({ final }), { urgentHelp: true }));
+        return null;
+      }
+      if (ticket !== this.sent || this.finished) return result;
+      this.live.replaceChildren();
+      if (result.complete && (result.level === "emergency" || final)) this.finish(result);
+      return result;
+    }
+
+    finish(result) {
+      this.finished = true;
+      const emergency = result.level === "emergency";
+      this.live.setAttribute("aria-live", emergency ? "assertive" : "polite");
+      const heading = h("h3", { tabindex: -1 }, result.title);
+      const advice = h("p", { class: "action" }, result.advice);
+      const block = h(
+        "div",
+        { class: `result ${result.level}`, "data-level": result.level, role: emergency ? "alert" : null },
+        // An emergency leads with what to do; the others lead with how soon.
+        emergency ? [advice, h("p", { class: "level" }, label(result.level)), heading] : [h("p", { class: "level" }, label(result.level)), heading, advice],
+        h("p", { class: "timeframe" }, h("strong", null, "When: "), TIMEFRAMES[result.timeframe] || result.timeframe),
+        result.reasons.length
+          ? [h("h4", null, "Why"), h("ul", { class: "reasons" }, result.reasons.map((r) => h("li", null, r.explanation)))]
+          : null,
+        result.treatments.length
+          ? [
+              h("h4", null, "What can help"),
+              h("ul", { class: "treatments" }, result.treatments.map((t) => h("li", null, h("strong", null, t.name), ": ", t.summary))),
+            ]
+          : null,
+        h("h4", null, "Get help sooner if"),
+        h("ul", { class: "safety-net" }, result.safety_net.map((line) => h("li", null, line))),
+        h("p", { class: "muted disclaimer" }, result.disclaimer),
+        h("button", { type: "button", onclick: () => this.start() }, "Start again"),
+      );
+      this.live.replaceChildren(block);
+      this.form.replaceChildren();
+      this.form.hidden = true;
+      this.section.querySelector(".intro").hidden = true;
+      heading.focus();
+    }
+  }
+
+  BackPainGuide.version = VERSION;
+  customElements.define(TAG, BackPainGuide);
+})();

@@ -1,0 +1,278 @@
+"""The widget in Chromium, embedded in a page on another origin than the API."""
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.net import CuttableProxy
+from tests.platform.conftest import make_key
+from tests.widget.conftest import HostPages, ServedApi
+
+WIDGET = "back-pain-guide"
+SELF_CARE = {"age": 30, "pain_severity": 4, "duration_days": 2, "first_episode": True, "started_after_strain": True}
+# Text needs 4.5:1 against its background under WCAG 2.1 AA; large bold text 3:1.
+AA_TEXT = 4.5
+
+
+def luminance(color: str) -> float:
+    """Relative luminance of a CSS rgb()/rgba() colour."""
+    channels = [float(part) / 255 for part in color[color.index("(") + 1 : color.index(")")].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(foreground: str, background: str) -> float:
+    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def colours(locator: Any) -> tuple[str, str]:
+    """The text colour and the background colour an element is painted on."""
+    result: tuple[str, str] = locator.evaluate(
+        """node => {
+            const color = getComputedStyle(node).color;
+            for (let at = node; at; at = at.parentElement || at.getRootNode().host) {
+                const background = getComputedStyle(at).backgroundColor;
+                if (background !== 'rgba(0, 0, 0, 0)') return [color, background];
+            }
+            return [color, 'rgb(255, 255, 255)'];
+        }"""
+    )
+    return result
+
+
+def api_json(api: ServedApi, path: str, **kwargs: Any) -> Any:
+    response = httpx.request(kwargs.pop("method", "GET"), api.origin + path, **kwargs)
+    response.raise_for_status()
+    return response.json()
+
+
+def test_guide_renders(page: Any, api: ServedApi, host: HostPages) -> None:
+    page.goto(host.page("guide", script=api.origin, api_base=api.origin, view="guide", seo=""))
+    widget = page.locator(WIDGET)
+    widget.locator(".reviewed").wait_for()
+    condition = api_json(api, "/v1/conditions/back-spasms")
+    assert widget.locator("h2").inner_text() == condition["name"]
+    assert widget.locator(".lead").inner_text() == condition["summary"]
+    assert widget.locator("h3").all_inner_texts() == [
+        "Causes",
+        "Symptoms",
+        "Treatments",
+        "Red flags: when to get help",
+        "Sources",
+    ]
+    assert widget.locator("h4").all_inner_texts() == [
+        "Injuries",
+        "Activities",
+        "Risk factors",
+        "Underlying conditions",
+        "Self-care",
+        "Medication",
+        "Professional care",
+    ]
+    flags = widget.locator(".red-flags li")
+    assert flags.count() == len(condition["red_flags"])
+    first_flag = api_json(api, f"/v1/symptoms/{condition['red_flags'][0]['slug']}")
+    assert flags.first.inner_text().splitlines() == [f"Emergency{first_flag['name']}", first_flag["action"]]
+    sources = widget.locator(".sources li")
+    assert sources.first.inner_text().startswith("Understanding and Treating Back Spasms (Renova)\nSections: ")
+    assert widget.locator(".reviewed").inner_text() == "Last reviewed: 24 November 2026"
+    # The seo attribute puts the condition's schema.org JSON-LD into the host page's head.
+    injected = page.locator('head script[type="application/ld+json"]').text_content()
+    linked = api_json(api, "/v1/conditions/back-spasms", headers={"Accept": "application/ld+json"})
+    assert injected is not None
+    assert httpx.Response(200, content=injected).json() == linked
+    # Neither the host's CSS gets in (its buttons are hotpink, in serif) nor ours out; theming does.
+    assert widget.locator("h2").evaluate("n => getComputedStyle(n).fontFamily") != "serif"
+    assert page.locator("h1").evaluate("n => getComputedStyle(n).fontSize") == "32px"
+    text, background = colours(widget.locator(".lead"))
+    assert contrast(text, background) >= AA_TEXT
+
+
+def answer_step(page: Any, ticks: frozenset[str] = frozenset(), numbers: dict[str, int] | None = None) -> None:
+    widget = page.locator(WIDGET)
+    for name in ticks:
+        widget.locator(f'input[name="{name}"]').check()
+    for name, value in (numbers or {}).items():
+        widget.locator(f'input[name="{name}"]').fill(str(value))
+    widget.locator('button[type="submit"]').click()
+
+
+def test_self_care_walk_through_ends_with_the_self_care_result(page: Any, api: ServedApi, host: HostPages) -> None:
+    page.goto(host.page("triage", script=api.origin, api_base=api.origin, view="triage"))
+    widget = page.locator(WIDGET)
+    expect(widget.locator("legend")).to_have_text("Step 1 of 3: Emergency signs")
+    answer_step(page)
+    expect(widget.locator("legend")).to_have_text("Step 2 of 3: Urgent signs")
+    answer_step(page)
+    expect(widget.locator("legend")).to_have_text("Step 3 of 3: About your pain")
+    numbers = {name: value for name, value in SELF_CARE.items() if isinstance(value, int) and value is not True}
+    ticks = {name for name, value in SELF_CARE.items() if value is True}
+    answer_step(page, frozenset(ticks), numbers)
+    result = widget.locator(".result")
+    result.wait_for()
+    questionnaire = api_json(api, "/v1/triage/questionnaire")
+    answers = {q["id"]: SELF_CARE.get(q["id"], False) for step in questionnaire["steps"] for q in step["questions"]}
+    expected = api_json(api, "/v1/triage", method="POST", json={"answers": answers})
+    assert expected["level"] == "self_care"
+    assert result.get_attribute("data-level") == "self_care"
+    assert result.locator("h3").inner_text() == expected["title"]
+    assert result.locator(".action").inner_text() == expected["advice"]
+    assert result.locator(".timeframe").inner_text() == "When: Look after it at home; no appointment needed now"
+    assert result.locator(".treatments li").all_inner_texts() == [
+        f"{t['name']}: {t['summary']}" for t in expected["treatments"]
+    ]
+    assert result.locator(".safety-net li").all_inner_texts() == expected["safety_net"]
+    assert result.locator(".disclaimer").inner_text() == expected["disclaimer"]
+    assert widget.locator("[aria-live]").locator(".result").count() == 1
+    assert widget.locator("form").is_hidden()
+    for line in result.locator("p, h3, h4, li").all():
+        assert contrast(*colours(line)) >= AA_TEXT, line.inner_text()
+
+
+def test_emergency_answer_ends_early_with_the_emergency_result(page: Any, api: ServedApi, host: HostPages) -> None:
+    page.goto(host.page("emergency", script=api.origin, api_base=api.origin, view="triage"))
+    widget = page.locator(WIDGET)
+    # Step 1 of 3, and no "Next": the answer alone ends the questions (click, as the box is gone at once).
+    widget.locator('input[name="saddle_numbness"]').click()
+    result = widget.locator(".result")
+    result.wait_for()
+    expected = api_json(api, "/v1/triage", method="POST", json={"answers": {"saddle_numbness": True}})
+    assert result.get_attribute("data-level") == "emergency"
+    assert result.get_attribute("role") == "alert"
+    assert widget.locator("[aria-live]").get_attribute("aria-live") == "assertive"
+    # The action comes first, above the heading, and the questions are gone.
+    assert result.locator("p").first.inner_text() == expected["advice"]
+    assert result.locator("h3").inner_text() == expected["title"]
+    assert result.locator(".reasons li").all_inner_texts() == [r["explanation"] for r in expected["reasons"]]
+    assert widget.locator("form").is_hidden()
+    assert widget.locator("input").count() == 0
+    # High contrast: white on deep red, well past AA, for every line of it.
+    text, background = colours(result.locator(".action"))
+    assert contrast(text, background) >= 7
+    for line in result.locator("p, h3, h4, li").all():
+        assert contrast(*colours(line)) >= AA_TEXT, line.inner_text()
+    # At the top: nothing of the triage view's content sits above it but the title.
+    title_box = widget.locator("h2").bounding_box()
+    result_box = result.bounding_box()
+    assert title_box["y"] < result_box["y"] < title_box["y"] + title_box["height"] + 20
+
+
+FOCUSED = """() => {
+    let node = document.activeElement;
+    while (node && node.shadowRoot && node.shadowRoot.activeElement) node = node.shadowRoot.activeElement;
+    return {
+        tag: node.tagName.toLowerCase(),
+        type: node.getAttribute('type') || '',
+        name: node.getAttribute('name') || '',
+        text: node.textContent.trim(),
+        outline: getComputedStyle(node).outlineStyle,
+        labelled: node.tagName !== 'INPUT' || node.labels.length > 0,
+    };
+}"""
+
+
+def test_keyboard_only_completion(page: Any, api: ServedApi, host: HostPages) -> None:
+    page.goto(host.page("keyboard", script=api.origin, api_base=api.origin, view="triage"))
+    widget = page.locator(WIDGET)
+    widget.locator("legend").wait_for()
+    typed: set[str] = set()
+    visited = 0
+    page.keyboard.press("Tab")
+    for _ in range(120):
+        if widget.locator(".result").count():
+            break
+        focused = page.evaluate(FOCUSED)
+        visited += 1
+        assert focused["labelled"], focused
+        if focused["tag"] in ("input", "button"):
+            assert focused["outline"] == "solid", f"no visible focus on {focused}"
+        if focused["tag"] == "input" and focused["type"] == "checkbox" and SELF_CARE.get(focused["name"]) is True:
+            if focused["name"] not in typed:
+                page.keyboard.press("Space")
+                typed.add(focused["name"])
+        elif focused["tag"] == "input" and focused["type"] == "number" and focused["name"] not in typed:
+            page.keyboard.type(str(SELF_CARE[focused["name"]]))
+            typed.add(focused["name"])
+        elif focused["tag"] == "button" and focused["text"] in ("Next", "See my result"):
+            page.keyboard.press("Enter")
+            page.wait_for_timeout(150)
+            continue  # the widget moves focus to the next step's first question
+        page.keyboard.press("Tab")
+    result = widget.locator(".result")
+    assert result.get_attribute("data-level") == "self_care"
+    assert typed == {"age", "pain_severity", "duration_days", "first_episode", "started_after_strain"}
+    # The result takes focus, so keyboard and screen-reader users land on it.
+    assert page.evaluate(FOCUSED)["tag"] == "h3"
+    assert visited > 30
+
+
+def test_unreachable_api_shows_the_error_state_and_recovers_on_retry(
+    page: Any, api: ServedApi, host: HostPages
+) -> None:
+    with CuttableProxy(("127.0.0.1", api.port)) as proxy:
+        proxy.cut()
+        page.goto(host.page("offline", script=api.origin, api_base=f"http://127.0.0.1:{proxy.port}", view="guide"))
+        notice = page.locator(f"{WIDGET} [data-state=error]")
+        notice.wait_for()
+        assert notice.get_attribute("data-error") == "offline"
+        assert notice.locator("p").inner_text() == (
+            "We could not reach the guidance service. Please check your connection and try again."
+        )
+        proxy.restore()
+        notice.locator("button").click()
+        page.locator(f"{WIDGET} .reviewed").wait_for()
+        assert page.locator(f"{WIDGET} [data-state=error]").count() == 0
+
+
+def test_rate_limited_api_shows_a_calm_message(page: Any, widget_db: str, host: HostPages) -> None:
+    with ServedApi(widget_db, rate_limit_anonymous_per_minute=1) as limited:  # the script, then a 429
+        page.goto(host.page("limited", script=limited.origin, api_base=limited.origin, view="triage"))
+        notice = page.locator(f"{WIDGET} [data-state=error]")
+        notice.wait_for()
+        assert notice.get_attribute("data-error") == "busy"
+        busy, urgent = notice.locator("p").all_inner_texts()
+        waited = re.fullmatch(
+            r"Lots of people are using this service right now\. Please try again in (\d+) seconds\.", busy
+        )
+        assert waited is not None, busy
+        assert 1 <= int(waited[1]) <= 60  # the Retry-After the API sent
+        assert urgent == "If you think you need help urgently, call your emergency number now."
+        assert notice.locator("button").inner_text() == "Try again"
+
+
+def test_key_locked_to_another_origin_is_refused(page: Any, api: ServedApi, host: HostPages) -> None:
+    key = make_key(api.database_url, "read", allowed_origins=["https://another-clinic.example"])
+    page.goto(host.page("foreign-key", script=api.origin, api_base=api.origin, api_key=key, view="guide"))
+    notice = page.locator(f"{WIDGET} [data-state=error]")
+    notice.wait_for()
+    assert notice.get_attribute("data-error") == "refused"
+    refused = httpx.get(f"{api.origin}/v1/conditions/back-spasms", headers={"X-API-Key": key, "Origin": host.origin})
+    assert refused.status_code == 403
+
+
+def test_key_locked_to_the_host_origin_works(page: Any, api: ServedApi, host: HostPages) -> None:
+    key = make_key(api.database_url, "read", allowed_origins=[host.origin])
+    page.goto(host.page("own-key", script=api.origin, api_base=api.origin, api_key=key, view="guide"))
+    page.locator(f"{WIDGET} .reviewed").wait_for()
+    assert page.locator(f"{WIDGET} [data-state=error]").count() == 0
+
+
+def test_demo_page_embeds_the_widget_from_its_own_server(page: Any, api: ServedApi) -> None:
+    page.goto(f"{api.origin}/demo")
+    widget = page.locator(WIDGET)
+    widget.locator(".reviewed").wait_for()
+    assert widget.locator("legend").inner_text() == "Step 1 of 3: Emergency signs"
+    assert page.evaluate("customElements.get('back-pain-guide').version") == "1.0.0"
+    button = widget.locator('button[type="submit"]')
+    assert button.evaluate("n => getComputedStyle(n).backgroundColor") == "rgb(0, 109, 91)"  # the page's --bpg-accent
+    text, background = colours(button)
+    assert contrast(text, background) >= AA_TEXT
+
+
+@pytest.fixture(autouse=True)
+def _browser_marker(request: pytest.FixtureRequest) -> None:
+    """Every test here drives the browser."""
