@@ -10,6 +10,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY app ./app
 COPY migrations ./migrations
 COPY seed ./seed
+COPY deploy/docker-entrypoint.sh ./deploy/docker-entrypoint.sh
 RUN uv sync --frozen --no-dev
 
 # Runtime: the app and its environment, nothing else, run by an unprivileged user.
@@ -29,5 +30,6 @@ USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '8000')}/healthz\", timeout=2)"]
-# serve migrates and seeds first, then starts uvicorn.
+# Wait for the database, then run the command: `backpain serve` migrates and seeds, then serves.
+ENTRYPOINT ["/app/deploy/docker-entrypoint.sh"]
 CMD ["backpain", "serve"]

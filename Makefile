@@ -23,10 +23,11 @@ run: setup ## migrate, seed and serve on http://$(HOST):$(PORT)
 test: setup ## the whole suite; PostgreSQL tests skip unless it answers (REQUIRE_SERVICES=1 makes that a failure)
 	$(UV) run --frozen pytest
 
-lint: setup ## ruff and mypy (strict)
+lint: setup ## ruff, mypy (strict) and hadolint
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
+	$(UV) run --frozen hadolint Dockerfile
 
 bench: setup ## throughput against a bare ASGI app; pass options with ARGS="--items 10000"
 	$(UV) run --frozen python -m tests.bench $(ARGS)

@@ -1,6 +1,7 @@
-"""The `backpain` command: serve, migrate, seed and export."""
+"""The `backpain` command: serve, migrate, seed, prepare, wait-db, keys and export."""
 
 import sys
+import time
 from typing import Annotated
 
 import orjson
@@ -8,6 +9,8 @@ import typer
 import uvicorn
 from alembic import command
 from pydantic import ValidationError
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.content.service import published_content
@@ -38,14 +41,46 @@ def seed() -> None:
 
 
 @cli.command()
+def prepare() -> None:
+    """Migrate, then seed: what a deployment runs once before it starts serving."""
+    migrate()
+    seed()
+
+
+@cli.command("wait-db")
+def wait_db(
+    timeout: float = typer.Option(60.0, envvar="DB_WAIT_SECONDS", min=0, help="Seconds to wait before giving up."),
+) -> None:
+    """Wait until the database accepts connections; exit 1 if it does not within the timeout."""
+    engine = get_engine()
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except OperationalError as exc:
+            if time.monotonic() >= deadline:
+                reason = type(exc).__name__
+                typer.echo(f"wait-db: the database did not answer within {timeout:g} s ({reason})", err=True)
+                raise typer.Exit(1) from None
+            time.sleep(0.5)
+        else:
+            typer.echo("wait-db: the database answers", err=True)
+            return
+
+
+@cli.command()
 def serve(
     host: str = typer.Option("127.0.0.1", envvar="HOST", help="Interface to listen on."),
     port: int = typer.Option(8000, envvar="PORT", help="Port to listen on."),
     workers: int = typer.Option(1, envvar="WORKERS", min=1, help="Number of worker processes."),
+    prepare_first: bool = typer.Option(
+        True, "--prepare/--no-prepare", help="Migrate and seed before serving; replicas leave it to one job."
+    ),
 ) -> None:
-    """Migrate and seed, then serve the API with uvicorn."""
-    migrate()
-    seed()
+    """Migrate and seed (unless --no-prepare), then serve the API with uvicorn."""
+    if prepare_first:
+        prepare()
     uvicorn.run(
         "app.main:app",
         host=host,
