@@ -6,6 +6,8 @@ HOST ?= 127.0.0.1
 export DATABASE_URL ?= sqlite:///./var/backpain.db
 
 .PHONY: run test lint bench setup
+# Spectral and the OWASP ruleset, pinned in their own package-lock.json.
+SPECTRAL_DIR := tests/openapi
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
@@ -17,17 +19,25 @@ $(CURDIR)/.tools/bin/uv:
 
 setup: .venv/.synced
 
+$(SPECTRAL_DIR)/node_modules/.installed: $(SPECTRAL_DIR)/package-lock.json
+	npm ci --prefix $(SPECTRAL_DIR) --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
 run: setup ## migrate, seed and serve on http://$(HOST):$(PORT)
 	$(UV) run --frozen backpain serve --host $(HOST) --port $(PORT)
 
 test: setup ## the whole suite; PostgreSQL tests skip unless it answers (REQUIRE_SERVICES=1 makes that a failure)
 	$(UV) run --frozen pytest
 
-lint: setup ## ruff, mypy (strict) and hadolint
+lint: setup $(SPECTRAL_DIR)/node_modules/.installed ## ruff, mypy (strict), hadolint, and Spectral on the OpenAPI document
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
 	$(UV) run --frozen hadolint Dockerfile
+	@mkdir -p var
+	$(UV) run --frozen backpain openapi > var/openapi.json
+	$(SPECTRAL_DIR)/node_modules/.bin/spectral lint var/openapi.json --ruleset $(SPECTRAL_DIR)/.spectral.yaml \
+		--fail-severity error --display-only-failures
 
 bench: setup ## throughput against a bare ASGI app; pass options with ARGS="--items 10000"
 	$(UV) run --frozen python -m tests.bench $(ARGS)

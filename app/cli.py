@@ -8,6 +8,7 @@ import orjson
 import typer
 import uvicorn
 from alembic import command
+from fastapi import FastAPI
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -125,6 +126,17 @@ def export() -> None:
         collection: [model.model_dump(mode="json") for model in content.models(kind)]
         for collection, kind in COLLECTIONS.items()
     }
+    sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+@cli.command()
+def openapi() -> None:
+    """Write the OpenAPI document, as served at /openapi.json, to stdout."""
+    from app.main import create_app  # the app is built only for this command
+
+    api = create_app().app
+    assert isinstance(api, FastAPI)
+    document = api.state.openapi_document()
     sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
 
 

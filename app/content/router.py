@@ -16,9 +16,9 @@ from app.content.schemas import (
     SymptomPublic,
     TreatmentPublic,
 )
-from app.content.snapshot import CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT, ListQuery, Snapshot
+from app.content.snapshot import CURSOR_MAX_LENGTH, CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT, ListQuery, Snapshot
 from app.core.errors import ServiceUnavailable, problem_responses
-from app.core.http import PreparedResponse, cached_responses, represent
+from app.core.http import INT32, PreparedResponse, cached_responses, represent
 
 router = APIRouter(prefix="/v1", tags=["content"])
 
@@ -40,12 +40,13 @@ ConditionFilter = Annotated[
         max_length=SLUG_MAX_LENGTH,
     ),
 ]
-LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page, 1 to 100.")]
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page, 1 to 100.", json_schema_extra=INT32)]
 CursorQuery = Annotated[
     str | None,
     Query(
         description="Opaque position from a previous page's `next_cursor`.",
         pattern=CURSOR_PATTERN,
+        max_length=CURSOR_MAX_LENGTH,
     ),
 ]
 
@@ -61,7 +62,7 @@ def current_snapshot(request: Request) -> Snapshot:
 SnapshotDep = Annotated[Snapshot, Depends(current_snapshot)]
 
 _LINK: dict[str, Any] = {
-    "Link": {"description": 'The next page, as `<url>; rel="next"`.', "schema": {"type": "string"}}
+    "Link": {"description": 'The next page, as `<url>; rel="next"`.', "schema": {"type": "string", "maxLength": 2000}}
 }
 
 

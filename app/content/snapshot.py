@@ -46,7 +46,8 @@ COLLECTION_OF: dict[str, str] = {kind.value: collection for collection, kind in 
 # Details come as JSON or, on request, as schema.org JSON-LD.
 DETAIL_VARY = b"Accept, Accept-Encoding"
 DEFAULT_LIMIT = 20
-CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
+CURSOR_MAX_LENGTH = 200
+CURSOR_PATTERN = rf"^[A-Za-z0-9_-]{{1,{CURSOR_MAX_LENGTH}}}$"
 CURSOR_RE = re.compile(CURSOR_PATTERN)
 _CURSOR_PREFIX = "after:"
 MAX_LIMIT = 100

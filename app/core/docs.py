@@ -13,45 +13,92 @@ from app.core.http import PreparedResponse, Representation, represent
 # What the edge may answer before any route: an unknown key, a key used from another origin, or
 # a caller over its rate limit.
 _EDGE_PROBLEMS = problem_responses(401, 403, 429)
-_EDGE_PROBLEMS[429]["headers"] = {
-    "Retry-After": {"description": "Seconds until the limit resets.", "schema": {"type": "integer"}}
+_SERVER_ERROR = problem_responses(500)[500]
+_RETRY_AFTER = {
+    "description": "Seconds until the limit resets.",
+    "schema": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 86400},
 }
 _RATE_HEADERS = {
     "RateLimit-Policy": {
         "description": 'The caller\'s quota, e.g. `"anonymous";q=60;w=60`.',
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "maxLength": 200},
     },
-    "RateLimit": {"description": 'What is left of it, e.g. `"anonymous";r=59;t=42`.', "schema": {"type": "string"}},
+    "RateLimit": {
+        "description": 'What is left of it, e.g. `"anonymous";r=59;t=42`.',
+        "schema": {"type": "string", "maxLength": 200},
+    },
 }
+# The edge stamps these on every response, whatever answered it.
+_EVERY_RESPONSE_HEADERS = {
+    "Access-Control-Allow-Origin": {
+        "description": "Any origin may call the API, without credentials.",
+        "schema": {"type": "string", "enum": ["*"]},
+    },
+    "X-Request-ID": {
+        "description": "The client's own request id when it is a sane token, otherwise a new one.",
+        "schema": {"type": "string", "maxLength": 128, "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
+    },
+}
+# A key is optional on public operations: it raises the caller's rate limit.
+_OPTIONAL_KEY: list[dict[str, list[str]]] = [{}, {"bearer": []}, {"apiKey": []}]
+TAGS = [
+    {"name": "content", "description": "Published guidance: conditions, causes, symptoms, treatments, sources."},
+    {"name": "triage", "description": "The questionnaire, and how soon and where to get care."},
+    {"name": "search", "description": "Ranked search across every item type."},
+    {"name": "sync", "description": "Offline sync for mobile apps: a full export, then changes."},
+    {"name": "widget", "description": "The embeddable `<back-pain-guide>` web component and its demo page."},
+    {
+        "name": "admin: editing",
+        "description": "Drafts, publishing and the audit log; needs a key with the `edit` scope.",
+    },
+    {"name": "admin: keys", "description": "API keys; needs a key with the `admin` scope."},
+    {"name": "health", "description": "Liveness and readiness probes; never rate limited."},
+    {"name": "operations", "description": "Prometheus metrics; keep them on an internal network."},
+]
 
 
 def _finish(schema: dict[str, Any], unlimited: frozenset[str]) -> dict[str, Any]:
-    """Document the edge's answers on every limited operation, and errors as problem+json alone."""
+    """Document what the edge adds to every operation, and errors as problem+json alone."""
     problem_schema = {"$ref": "#/components/schemas/Problem"}
+    schema["tags"] = TAGS
     for name, path in schema.get("paths", {}).items():
         for operation in path.values():
             responses = operation.setdefault("responses", {})
             if name not in unlimited:
+                operation.setdefault("security", _OPTIONAL_KEY)
                 for status, response in _EDGE_PROBLEMS.items():
-                    entry = {k: v for k, v in response.items() if k != "model"}
-                    entry["content"] = {PROBLEM_MEDIA_TYPE: {"schema": problem_schema}}
-                    responses.setdefault(str(status), entry)
-                for status, response in responses.items():
-                    if status[0] == "2":
-                        response.setdefault("headers", {}).update(_RATE_HEADERS)
-            for status, response in operation.get("responses", {}).items():
+                    responses.setdefault(str(status), {k: v for k, v in response.items() if k != "model"})
+            responses.setdefault("500", {k: v for k, v in _SERVER_ERROR.items() if k != "model"})
+            for status, response in responses.items():
+                headers = response.setdefault("headers", {})
+                headers.update(_EVERY_RESPONSE_HEADERS)
+                if name not in unlimited and status[0] in "24":  # the edge stamps them on every answer it counted
+                    headers.update(_RATE_HEADERS)
+                if status == "429":
+                    headers["Retry-After"] = _RETRY_AFTER
                 content = response.get("content", {})
                 if status[0] in "45" and PROBLEM_MEDIA_TYPE in content:
-                    response["content"] = {PROBLEM_MEDIA_TYPE: content[PROBLEM_MEDIA_TYPE]}
+                    problem = content[PROBLEM_MEDIA_TYPE]
+                    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": problem_schema, **_example(problem)}}
     return schema
+
+
+def _example(media: dict[str, Any]) -> dict[str, Any]:
+    return {"example": media["example"]} if "example" in media else {}
 
 
 def install_docs(app: FastAPI, *, unlimited: frozenset[str] = frozenset()) -> None:
     """Serve /openapi.json and /docs with ETags, built once per process; `unlimited` paths skip rate limits."""
 
     @cache
+    def document() -> dict[str, Any]:
+        return _finish(app.openapi(), unlimited)
+
+    app.state.openapi_document = document
+
+    @cache
     def openapi_representation() -> Representation:
-        return Representation.build(orjson.dumps(_finish(app.openapi(), unlimited)))
+        return Representation.build(orjson.dumps(document()))
 
     @cache
     def docs_representation() -> Representation:

@@ -219,12 +219,36 @@ _DESCRIPTIONS = {
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problem responses a route can send."""
+    """OpenAPI entries for the problem responses a route can send, each with an example."""
     return {
         status: {
             "model": Problem,
             "description": _DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "content": {
+                PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}, "example": _example(status)}
+            },
         }
         for status in statuses
     }
+
+
+def _example(status: int) -> dict[str, Any]:
+    code = next((kind.code for kind in _subclasses(AppError) if kind.status == status), _EXTRA_CODES.get(status))
+    example: dict[str, Any] = {
+        "type": f"urn:backpain:problem:{code or 'error'}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": _DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
+    }
+    if status == 422:
+        example["errors"] = [{"loc": ["query", "limit"], "msg": "Input should be less than or equal to 100"}]
+    return example
+
+
+# Problems the edge and the handlers send without a domain error class of their own.
+_EXTRA_CODES = {413: "content-too-large", 500: "internal-error"}
+
+
+def _subclasses(kind: type[AppError]) -> list[type[AppError]]:
+    found = list(kind.__subclasses__())
+    return found + [deeper for sub in found for deeper in _subclasses(sub)]

@@ -22,9 +22,14 @@ GZIP_MIN_SIZE = 1024
 
 
 CACHE_HEADERS_DOC: dict[str, Any] = {
-    "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}},
-    "Cache-Control": {"description": "How long shared caches may keep it.", "schema": {"type": "string"}},
+    "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string", "maxLength": 100}},
+    "Cache-Control": {
+        "description": "How long shared caches may keep it.",
+        "schema": {"type": "string", "maxLength": 200},
+    },
 }
+# For integer parameters and fields whose bounds fit in 32 bits.
+INT32: dict[str, Any] = {"format": "int32"}
 
 
 def cached_responses(

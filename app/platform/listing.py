@@ -9,14 +9,21 @@ from fastapi import Query, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from app.content.snapshot import CURSOR_PATTERN, MAX_LIMIT, decode_cursor, encode_cursor
+from app.content.snapshot import CURSOR_MAX_LENGTH, CURSOR_PATTERN, MAX_LIMIT, decode_cursor, encode_cursor
 from app.core.errors import BadRequest
-from app.core.http import JSON_MEDIA_TYPE
+from app.core.http import INT32, JSON_MEDIA_TYPE
 
 PRIVATE = {"Cache-Control": "no-store"}
-LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Entries per page, 1 to 100.")]
+LimitQuery = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description="Entries per page, 1 to 100.", json_schema_extra=INT32)
+]
 CursorQuery = Annotated[
-    str | None, Query(description="Opaque position from a previous page's `next_cursor`.", pattern=CURSOR_PATTERN)
+    str | None,
+    Query(
+        description="Opaque position from a previous page's `next_cursor`.",
+        pattern=CURSOR_PATTERN,
+        max_length=CURSOR_MAX_LENGTH,
+    ),
 ]
 Row = TypeVar("Row")
 Key = TypeVar("Key")

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Query, Request
 
 from app.content.feed import CHANGES_DEFAULT_LIMIT, CHANGES_MAX_LIMIT, decode_position
 from app.content.router import SnapshotDep
-from app.content.snapshot import CURSOR_PATTERN
+from app.content.snapshot import CURSOR_MAX_LENGTH, CURSOR_PATTERN
 from app.core.errors import problem_responses
-from app.core.http import PreparedResponse, cached_responses, represent
+from app.core.http import INT32, PreparedResponse, cached_responses, represent
 
 router = APIRouter(prefix="/v1", tags=["sync"])
 
@@ -78,10 +78,12 @@ async def changes(
             description="The `cursor` of an export or the `next_cursor` of a previous page; "
             "leave it out to get every item's newest change.",
             pattern=CURSOR_PATTERN,
+            max_length=CURSOR_MAX_LENGTH,
         ),
     ] = None,
     limit: Annotated[
-        int, Query(ge=1, le=CHANGES_MAX_LIMIT, description="Most changes per page, 1 to 1000.")
+        int,
+        Query(ge=1, le=CHANGES_MAX_LIMIT, description="Most changes per page, 1 to 1000.", json_schema_extra=INT32),
     ] = CHANGES_DEFAULT_LIMIT,
 ) -> PreparedResponse:
     """Created, updated, unpublished and deleted items after the cursor; applied to an export, they give

@@ -8,7 +8,7 @@ from app.content.models import ItemType
 from app.content.router import SnapshotDep
 from app.content.snapshot import DEFAULT_LIMIT, MAX_LIMIT
 from app.core.errors import problem_responses
-from app.core.http import PreparedResponse, cached_responses, represent
+from app.core.http import INT32, PreparedResponse, cached_responses, represent
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
@@ -42,7 +42,9 @@ async def search(
     snapshot: SnapshotDep,
     q: Annotated[str, Query(min_length=1, max_length=200, description="Words to find; word forms match.")],
     kind: Annotated[ItemType | None, Query(alias="type", description="Only items of this type.")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most hits to return, 1 to 100.")] = DEFAULT_LIMIT,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="Most hits to return, 1 to 100.", json_schema_extra=INT32)
+    ] = DEFAULT_LIMIT,
 ) -> PreparedResponse:
     """Items holding every word of `q` (as any word form), names ranking above summaries and bodies."""
     found = snapshot.search_results(q, kind=kind.value if kind else None, limit=limit)

@@ -40,7 +40,13 @@ def _request_schema() -> dict[str, Any]:
         q.id: (
             {"type": ["boolean", "null"], "description": q.text}
             if q.type == "bool"
-            else {"type": ["integer", "null"], "minimum": q.min, "maximum": q.max, "description": q.text}
+            else {
+                "type": ["integer", "null"],
+                "format": "int32",
+                "minimum": q.min,
+                "maximum": q.max,
+                "description": q.text,
+            }
         )
         for q in document.questions
     }

@@ -2,6 +2,7 @@
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -22,6 +23,14 @@ class JavaScriptResponse(Response):
     """A JavaScript body (for OpenAPI's media type)."""
 
     media_type = "text/javascript"
+
+
+def _text(media_type: str, description: str) -> dict[str, Any]:
+    """The OpenAPI entry of a static text file we serve (each is well under 64 KiB)."""
+    return {
+        "description": description,
+        "content": {media_type: {"schema": {"type": "string", "maxLength": 65536}}},
+    }
 
 
 @cache
@@ -46,7 +55,7 @@ def demo_page() -> Representation:
     "/widget.js",
     summary="The embeddable widget",
     response_class=JavaScriptResponse,
-    responses=cached_responses({"description": "The `<back-pain-guide>` custom element."}),
+    responses=cached_responses(_text("text/javascript", "The `<back-pain-guide>` custom element.")),
 )
 async def widget(request: Request) -> PreparedResponse:
     """The `<back-pain-guide>` web component; its ETag names the widget version."""
@@ -57,7 +66,7 @@ async def widget(request: Request) -> PreparedResponse:
     "/demo",
     summary="A demo page with the widget",
     response_class=HTMLResponse,
-    responses=cached_responses({"description": "An HTML page that embeds the widget."}),
+    responses=cached_responses(_text("text/html", "An HTML page that embeds the widget.")),
 )
 async def demo(request: Request) -> PreparedResponse:
     """A clinic-style page that embeds the widget with the two-line snippet."""

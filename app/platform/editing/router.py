@@ -26,11 +26,12 @@ IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
+        max_length=200,
         description="The item's current ETag, from its last GET or write. Required: 428 without it, 412 if stale.",
     ),
 ]
 _ETAG_HEADER: dict[str, Any] = {
-    "ETag": {"description": "The draft's ETag, for If-Match.", "schema": {"type": "string"}}
+    "ETag": {"description": "The draft's ETag, for If-Match.", "schema": {"type": "string", "maxLength": 100}}
 }
 _WRITE_PROBLEMS = (400, 401, 403, 404, 412, 413, 415, 422, 428, 429, 503)
 

@@ -18,6 +18,8 @@ Body = Annotated[
 Advice = Annotated[str, Field(max_length=5_000, description="Plain-text advice.", pattern=NO_NUL)]
 Locator = Annotated[str, Field(min_length=1, max_length=200, description="Section or paragraph cited.", pattern=NO_NUL)]
 Short = Annotated[str, Field(max_length=300, pattern=NO_NUL)]
+# An ISO 8601 date, YYYY-MM-DD.
+Day = Annotated[date, Field(json_schema_extra={"maxLength": 10})]
 
 
 class _Strict(BaseModel):
@@ -39,8 +41,8 @@ class _Document(_Strict):
 class _Reviewed(_Document):
     body: Body = ""
     sources: list[CitationIn] = Field(min_length=1, max_length=50, description="At least one citation.")
-    last_reviewed: date | None = Field(default=None, description="Defaults to today.")
-    next_review_due: date | None = Field(default=None, description="Defaults to a year after last_reviewed.")
+    last_reviewed: Day | None = Field(default=None, description="Defaults to today.")
+    next_review_due: Day | None = Field(default=None, description="Defaults to a year after last_reviewed.")
 
 
 class _Linked(_Reviewed):
@@ -114,7 +116,8 @@ def update_model_for(kind: str) -> type[BaseModel]:
     document = DOCUMENTS[kind]
     fields: dict[str, Any] = {}
     for name, info in document.model_fields.items():
-        annotation: Any = info.annotation
+        # The document's own constraints (lengths, patterns) hold for a changed field too.
+        annotation: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
         fields[name] = (annotation | None, Field(default=None, description=info.description))
     return create_model(
         f"{document.__name__.removesuffix('Document')}Update",

@@ -12,7 +12,7 @@ from app.content.schemas import Page
 from app.content.snapshot import DEFAULT_LIMIT
 from app.core.db import SessionDep, WriteSessionDep
 from app.core.errors import problem_responses
-from app.core.http import JSON_BODY
+from app.core.http import INT32, JSON_BODY
 from app.platform.auth import Admin
 from app.platform.keys.service import Scope, create_key, list_keys, revoke_key
 from app.platform.listing import CursorQuery, LimitQuery, json_response, page, position
@@ -32,7 +32,9 @@ class KeyCreate(BaseModel):
     """A new API key."""
 
     name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$", description="Who uses it.")
-    scopes: list[Scope] = Field(min_length=1, description="`read`, `edit` and/or `admin`; admin includes edit.")
+    scopes: list[Scope] = Field(
+        min_length=1, max_length=3, description="`read`, `edit` and/or `admin`; admin includes edit."
+    )
     allowed_origins: list[
         Annotated[str, Field(pattern=ORIGIN_PATTERN, max_length=200, examples=["https://clinic.example"])]
     ] = Field(
@@ -46,8 +48,8 @@ class KeyCreate(BaseModel):
     def _normalise(cls, origins: list[str]) -> list[str]:
         return [_origin(origin) for origin in origins]
 
-    rate_limit_per_minute: int | None = Field(
-        default=None, ge=1, le=1_000_000, description="Its own limit; RATE_LIMIT_KEY_PER_MINUTE when left out."
+    rate_limit_per_minute: Annotated[int, Field(ge=1, le=1_000_000, json_schema_extra=INT32)] | None = Field(
+        default=None, description="Its own limit; RATE_LIMIT_KEY_PER_MINUTE when left out."
     )
 
     model_config = ConfigDict(
@@ -130,7 +132,7 @@ def revoke(
     request: Request,
     admin: Admin,
     session: WriteSessionDep,
-    key_id: Annotated[uuid.UUID, Path(description="The key's id.")],
+    key_id: Annotated[uuid.UUID, Path(description="The key's id.", json_schema_extra={"maxLength": 36})],
 ) -> Response:
     """Revoke a key: from now on it gets a 401, on every worker within about a second."""
     revoke_key(session=session, key_id=key_id, actor=admin.name)
