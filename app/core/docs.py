@@ -1,6 +1,7 @@
 """The OpenAPI document and the interactive docs, served as prepared, cacheable representations."""
 
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -57,12 +58,26 @@ TAGS = [
 ]
 
 
+# Request and response examples, recorded from real calls on the seed (python -m tests.openapi.examples).
+_EXAMPLES = Path(__file__).with_name("openapi-examples.json")
+
+
 def _finish(schema: dict[str, Any], unlimited: frozenset[str]) -> dict[str, Any]:
-    """Document what the edge adds to every operation, and errors as problem+json alone."""
+    """Document what the edge adds to every operation, examples, and errors as problem+json alone."""
     problem_schema = {"$ref": "#/components/schemas/Problem"}
+    examples: dict[str, dict[str, Any]] = orjson.loads(_EXAMPLES.read_bytes())
     schema["tags"] = TAGS
     for name, path in schema.get("paths", {}).items():
-        for operation in path.values():
+        for method, operation in path.items():
+            recorded = examples.get(f"{method.upper()} {name}", {})
+            for media_type, media in operation.get("requestBody", {}).get("content", {}).items():
+                if "request" in recorded and media_type == "application/json":
+                    media.setdefault("example", recorded["request"])
+            for status, response in operation.get("responses", {}).items():
+                for media_type, media in response.get("content", {}).items():
+                    found = recorded.get(f"{status} {media_type.split(';')[0]}")
+                    if found is not None:
+                        media.setdefault("example", found)
             responses = operation.setdefault("responses", {})
             if name not in unlimited:
                 operation.setdefault("security", _OPTIONAL_KEY)

@@ -1,5 +1,7 @@
 """The OpenAPI document: every operation documents its responses, problems as problem+json."""
 
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -9,6 +11,7 @@ pytestmark = pytest.mark.anyio
 
 
 EDGE = {"401", "403", "429"}
+SPECTRAL_RULESET = Path(__file__).resolve().parents[1] / "openapi" / ".spectral.yaml"
 UNLIMITED = ("/healthz", "/readyz", "/metrics")
 # Public operations take a key optionally ({}: none), which raises the caller's rate limit.
 KEY_SCHEMES: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}]
@@ -92,3 +95,57 @@ async def test_triage_request_body_lists_every_question(client: httpx.AsyncClien
     assert answers["properties"]["age"]["minimum"] == 0
     assert answers["properties"]["age"]["maximum"] == 120
     assert answers["properties"]["fever"]["type"] == ["boolean", "null"]
+
+
+def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(path, method, op) for path, item in schema["paths"].items() for method, op in item.items()]
+
+
+async def test_every_request_and_response_body_has_an_example(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    missing = []
+    for path, method, operation in _operations(schema):
+        bodies = {"request": operation.get("requestBody", {}).get("content", {})}
+        bodies.update({status: response.get("content", {}) for status, response in operation["responses"].items()})
+        for status, content in bodies.items():
+            missing += [(method, path, status, media) for media, entry in content.items() if "example" not in entry]
+    assert missing == []
+    condition = schema["paths"]["/v1/conditions/{slug}"]["get"]["responses"]["200"]["content"]
+    assert condition["application/json"]["example"]["slug"] == "back-spasms"
+    assert condition["application/ld+json"]["example"]["@type"] == "MedicalWebPage"
+    assert schema["paths"]["/v1/admin/keys/{key_id}"]["delete"]["responses"]["404"]["content"][
+        "application/problem+json"
+    ]["example"] == {
+        "type": "urn:backpain:problem:not-found",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "Nothing has that slug.",
+    }
+
+
+def _referenced(node: Any) -> set[str]:
+    """Names of the component schemas a part of the document refers to, directly."""
+    if isinstance(node, dict):
+        found = {node["$ref"].rsplit("/", 1)[1]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_referenced(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_referenced(value) for value in node))
+    return set()
+
+
+async def test_schemas_spared_the_input_limits_are_never_input(client: httpx.AsyncClient) -> None:
+    """The Spectral ruleset lifts the OWASP input limits on response-only schemas; none may be input."""
+    schema = (await client.get("/openapi.json")).json()
+    components = schema["components"]["schemas"]
+    inputs: set[str] = set()
+    for _, _, operation in _operations(schema):
+        todo = _referenced([operation.get("requestBody", {}), operation.get("parameters", [])])
+        while todo:
+            name = todo.pop()
+            if name not in inputs:
+                inputs.add(name)
+                todo |= _referenced(components[name])
+    spared = set(re.findall(r"#/components/schemas/(\w+)", SPECTRAL_RULESET.read_text()))
+    assert len(spared) == 30
+    assert spared <= set(components)
+    assert spared.isdisjoint(inputs), spared & inputs
