@@ -4,7 +4,6 @@ import re
 from typing import Any
 
 import httpx
-import pytest
 from playwright.sync_api import expect
 
 from tests.net import CuttableProxy
@@ -175,8 +174,8 @@ FOCUSED = """() => {
 }"""
 
 
-def test_keyboard_only_completion(page: Any, api: ServedApi, host: HostPages) -> None:
-    page.goto(host.page("keyboard", script=api.origin, api_base=api.origin, view="triage"))
+def complete_by_keyboard(page: Any) -> set[str]:
+    """Answer the whole triage with Tab, Space, digits and Enter only; returns the answers given."""
     widget = page.locator(WIDGET)
     widget.locator("legend").wait_for()
     typed: set[str] = set()
@@ -202,12 +201,18 @@ def test_keyboard_only_completion(page: Any, api: ServedApi, host: HostPages) ->
             page.wait_for_timeout(150)
             continue  # the widget moves focus to the next step's first question
         page.keyboard.press("Tab")
-    result = widget.locator(".result")
+    assert visited > 30
+    return typed
+
+
+def test_keyboard_only_completion(page: Any, api: ServedApi, host: HostPages) -> None:
+    page.goto(host.page("keyboard", script=api.origin, api_base=api.origin, view="triage"))
+    typed = complete_by_keyboard(page)
+    result = page.locator(f"{WIDGET} .result")
     assert result.get_attribute("data-level") == "self_care"
     assert typed == {"age", "pain_severity", "duration_days", "first_episode", "started_after_strain"}
     # The result takes focus, so keyboard and screen-reader users land on it.
     assert page.evaluate(FOCUSED)["tag"] == "h3"
-    assert visited > 30
 
 
 def test_unreachable_api_shows_the_error_state_and_recovers_on_retry(
@@ -261,18 +266,18 @@ def test_key_locked_to_the_host_origin_works(page: Any, api: ServedApi, host: Ho
     assert page.locator(f"{WIDGET} [data-state=error]").count() == 0
 
 
-def test_demo_page_embeds_the_widget_from_its_own_server(page: Any, api: ServedApi) -> None:
+def test_demo_page_reads_and_completes_with_the_keyboard(page: Any, api: ServedApi) -> None:
+    """As a new user tries it: open /demo, read the guide, and complete a triage with the keyboard alone."""
     page.goto(f"{api.origin}/demo")
     widget = page.locator(WIDGET)
     widget.locator(".reviewed").wait_for()
+    assert widget.locator("section h2").all_inner_texts() == ["Check your back pain", "Back spasms"]
     assert widget.locator("legend").inner_text() == "Step 1 of 3: Emergency signs"
+    assert page.locator('head script[type="application/ld+json"]').count() == 1
     assert page.evaluate("customElements.get('back-pain-guide').version") == "1.0.0"
     button = widget.locator('button[type="submit"]')
     assert button.evaluate("n => getComputedStyle(n).backgroundColor") == "rgb(0, 109, 91)"  # the page's --bpg-accent
     text, background = colours(button)
     assert contrast(text, background) >= AA_TEXT
-
-
-@pytest.fixture(autouse=True)
-def _browser_marker(request: pytest.FixtureRequest) -> None:
-    """Every test here drives the browser."""
+    complete_by_keyboard(page)
+    assert widget.locator(".result").get_attribute("data-level") == "self_care"
