@@ -1,0 +1,1 @@
+"""The embeddable <back-pain-guide> web component and a demo page that embeds it."""
