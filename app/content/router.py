@@ -18,7 +18,7 @@ from app.content.schemas import (
 )
 from app.content.snapshot import CURSOR_MAX_LENGTH, CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT, ListQuery, Snapshot
 from app.core.errors import ServiceUnavailable, problem_responses
-from app.core.http import INT32, PreparedResponse, cached_responses, represent
+from app.core.http import INT32, PreparedResponse, accepts, cached_responses, represent
 
 router = APIRouter(prefix="/v1", tags=["content"])
 
@@ -78,11 +78,6 @@ _LINKED_DATA: dict[str, Any] = {
         }
     }
 }
-
-
-def wants_linked_data(accept: str | None) -> bool:
-    """True when the client asks for schema.org JSON-LD."""
-    return accept is not None and "application/ld+json" in accept.lower()
 
 
 def no_filters() -> Filters:
@@ -150,7 +145,7 @@ def _add_collection(collection: str, noun: str, model: type[BaseModel], filters:
         responses={**cached_responses(_LINKED_DATA), **problem_responses(404, 422, 503)},
     )
     async def get_item(request: Request, snapshot: SnapshotDep, slug: SlugPath) -> PreparedResponse:
-        if wants_linked_data(request.headers.get("accept")):
+        if accepts(request.headers.get("accept"), "application/ld+json"):
             publisher = Publisher.of(request.app.state.settings)
             return represent(snapshot.linked_data(collection, slug, publisher=publisher), request.headers.raw)
         return represent(snapshot.detail(collection, slug), request.headers.raw)

@@ -172,15 +172,14 @@ class Snapshot:
 
     def linked_data(self, collection: str, slug: str, *, publisher: Publisher) -> Representation:
         """The schema.org JSON-LD form of one item; NotFound when nothing has that slug."""
-        self.detail(collection, slug)
+        detail = self.detail(collection, slug)
 
         def lookup(kind: str, found: str) -> Item | None:
             prepared = self.details.get(f"/v1/{COLLECTION_OF[kind]}/{found}")
             return None if prepared is None else orjson.loads(prepared.identity.body)
 
         def build() -> Representation:
-            item = lookup(COLLECTIONS[collection].value, slug)
-            document = linked_data(item or {}, lookup=lookup, publisher=publisher)
+            document = linked_data(orjson.loads(detail.identity.body), lookup=lookup, publisher=publisher)
             return Representation.build(compact_json(document), media_type=JSONLD_MEDIA_TYPE, vary=DETAIL_VARY)
 
         return self.memo(("jsonld", collection, slug, publisher), build)

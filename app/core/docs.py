@@ -13,7 +13,8 @@ from app.core.http import PreparedResponse, Representation, represent
 
 # What the edge may answer before any route: an unknown key, a key used from another origin, or
 # a caller over its rate limit.
-_EDGE_PROBLEMS = problem_responses(401, 403, 429)
+_EDGE_PROBLEMS = {str(status): entry for status, entry in problem_responses(401, 403, 429).items()}
+# Any operation can fail unexpectedly; the one handler answers with a problem.
 _SERVER_ERROR = problem_responses(500)[500]
 _RETRY_AFTER = {
     "description": "Seconds until the limit resets.",
@@ -64,7 +65,6 @@ _EXAMPLES = Path(__file__).with_name("openapi-examples.json")
 
 def _finish(schema: dict[str, Any], unlimited: frozenset[str]) -> dict[str, Any]:
     """Document what the edge adds to every operation, examples, and errors as problem+json alone."""
-    problem_schema = {"$ref": "#/components/schemas/Problem"}
     examples: dict[str, dict[str, Any]] = orjson.loads(_EXAMPLES.read_bytes())
     schema["tags"] = TAGS
     for name, path in schema.get("paths", {}).items():
@@ -73,17 +73,17 @@ def _finish(schema: dict[str, Any], unlimited: frozenset[str]) -> dict[str, Any]
             for media_type, media in operation.get("requestBody", {}).get("content", {}).items():
                 if "request" in recorded and media_type == "application/json":
                     media.setdefault("example", recorded["request"])
-            for status, response in operation.get("responses", {}).items():
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
                 for media_type, media in response.get("content", {}).items():
                     found = recorded.get(f"{status} {media_type.split(';')[0]}")
                     if found is not None:
                         media.setdefault("example", found)
-            responses = operation.setdefault("responses", {})
             if name not in unlimited:
                 operation.setdefault("security", _OPTIONAL_KEY)
                 for status, response in _EDGE_PROBLEMS.items():
-                    responses.setdefault(str(status), {k: v for k, v in response.items() if k != "model"})
-            responses.setdefault("500", {k: v for k, v in _SERVER_ERROR.items() if k != "model"})
+                    responses.setdefault(status, _entry(response))
+            responses.setdefault("500", _entry(_SERVER_ERROR))
             for status, response in responses.items():
                 headers = response.setdefault("headers", {})
                 headers.update(_EVERY_RESPONSE_HEADERS)
@@ -93,13 +93,13 @@ def _finish(schema: dict[str, Any], unlimited: frozenset[str]) -> dict[str, Any]
                     headers["Retry-After"] = _RETRY_AFTER
                 content = response.get("content", {})
                 if status[0] in "45" and PROBLEM_MEDIA_TYPE in content:
-                    problem = content[PROBLEM_MEDIA_TYPE]
-                    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": problem_schema, **_example(problem)}}
+                    response["content"] = {PROBLEM_MEDIA_TYPE: content[PROBLEM_MEDIA_TYPE]}
     return schema
 
 
-def _example(media: dict[str, Any]) -> dict[str, Any]:
-    return {"example": media["example"]} if "example" in media else {}
+def _entry(response: dict[str, Any]) -> dict[str, Any]:
+    """A response entry of its own (each operation gets its own headers), without FastAPI's `model`."""
+    return {key: value for key, value in response.items() if key != "model"}
 
 
 def install_docs(app: FastAPI, *, unlimited: frozenset[str] = frozenset()) -> None:

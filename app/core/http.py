@@ -176,6 +176,11 @@ def represent(rep: Representation, request_headers: Iterable[tuple[bytes, bytes]
     return PreparedResponse(*rep.select(if_none_match, accept_encoding))
 
 
+def accepts(accept: str | None, media_type: str) -> bool:
+    """True when an Accept header asks for this media type (we offer it only on request)."""
+    return accept is not None and media_type in accept.lower()
+
+
 def is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     """The request says its body is application/json or another +json type."""
     content_type = next((value for name, value in headers if name == b"content-type"), None)

@@ -9,7 +9,7 @@ from app.content.router import SnapshotDep
 from app.content.snapshot import SnapshotStore
 from app.core.edge import BodyResponder
 from app.core.errors import AppError, ServiceUnavailable, UnsupportedMediaType, problem_responses
-from app.core.http import Headers, PreparedResponse, cached_responses, is_json, represent
+from app.core.http import Headers, PreparedResponse, accepts, cached_responses, is_json, represent
 from app.triage.schemas import Questionnaire, TriageResult
 from app.triage.service import Triage
 from seed.loader import parse_ruleset
@@ -26,11 +26,6 @@ def current_triage(snapshot: SnapshotDep) -> Triage:
 
 
 TriageDep = Annotated[Triage, Depends(current_triage)]
-
-
-def wants_fhir(accept: str | None) -> bool:
-    """True when the client asks for FHIR JSON."""
-    return accept is not None and "application/fhir+json" in accept.lower()
 
 
 def _request_schema() -> dict[str, Any]:
@@ -88,7 +83,7 @@ _FHIR_SCHEMA = {"type": "object", "description": "A FHIR R4 Questionnaire resour
 )
 async def questionnaire(request: Request, triage: TriageDep) -> PreparedResponse:
     """The questions in three steps, red flags first; a FHIR R4 Questionnaire with Accept: application/fhir+json."""
-    chosen = triage.fhir if wants_fhir(request.headers.get("accept")) else triage.questionnaire
+    chosen = triage.fhir if accepts(request.headers.get("accept"), "application/fhir+json") else triage.questionnaire
     return represent(chosen, request.headers.raw)
 
 

@@ -73,7 +73,6 @@ input[type=number] { font: inherit; width: 8rem; padding: .4rem .5rem; color: va
 input[aria-invalid=true] { border-color: var(--_emergency); }
 .error-text { color: var(--_emergency); font-weight: 600; }
 .actions { display: flex; gap: .75rem; flex-wrap: wrap; }
-.progress { color: var(--_muted); font-size: .9em; }
 .result { border: 2px solid var(--_accent); border-radius: var(--_radius); padding: 1rem; margin: 0 0 1rem;
   background: var(--_surface); }
 .result .level { text-transform: uppercase; letter-spacing: .05em; font-weight: 700; font-size: .85em; margin: 0; }
