@@ -5,7 +5,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DATABASE_URL ?= sqlite:///./var/backpain.db
 
-.PHONY: run test lint bench setup
+.PHONY: run test lint bench setup evaluate
 # Spectral and the OWASP ruleset, pinned in their own package-lock.json.
 SPECTRAL_DIR := tests/openapi
 
@@ -28,6 +28,10 @@ run: setup ## migrate, seed and serve on http://$(HOST):$(PORT)
 
 test: setup ## the whole suite; PostgreSQL tests skip unless it answers (REQUIRE_SERVICES=1 makes that a failure)
 	$(UV) run --frozen pytest
+
+evaluate: setup ## migrate and seed DATABASE_URL, then run the clinical vignettes; exit 1 on any under-triage
+	$(UV) run --frozen backpain prepare
+	$(UV) run --frozen backpain evaluate
 
 lint: setup $(SPECTRAL_DIR)/node_modules/.installed ## ruff, mypy (strict), hadolint, and Spectral on the OpenAPI document
 	$(UV) run --frozen ruff check .

@@ -1,7 +1,8 @@
-"""The `backpain` command: serve, migrate, seed, prepare, wait-db, keys and export."""
+"""The `backpain` command: serve, migrate, seed, prepare, wait-db, keys, export and evaluate."""
 
 import sys
 import time
+from pathlib import Path
 from typing import Annotated
 
 import orjson
@@ -12,7 +13,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.content.service import published_content
 from app.content.snapshot import COLLECTIONS
@@ -20,7 +21,11 @@ from app.core.config import get_settings
 from app.core.db import alembic_config, get_engine
 from app.platform.keys.router import KeyCreate
 from app.platform.keys.service import Scope, create_key
-from seed.loader import load_seed
+from app.triage.engine import compile_ruleset
+from app.triage.evaluation import evaluate as evaluate_vignettes
+from app.triage.models import TriageRuleset
+from app.triage.ruleset import RulesetDocument
+from seed.loader import load_seed, read_vignettes
 
 cli = typer.Typer(help="Back-pain guidance API.", no_args_is_help=True, add_completion=False)
 keys = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -127,6 +132,25 @@ def export() -> None:
         for collection, kind in COLLECTIONS.items()
     }
     sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+@cli.command()
+def evaluate(
+    file: Annotated[Path | None, typer.Option("--file", help="A vignettes file; the shipped one by default.")] = None,
+) -> None:
+    """Run the clinical vignettes against the served ruleset; exit 1 on any under-triage."""
+    with Session(get_engine()) as session:
+        row = session.exec(select(TriageRuleset).order_by(col(TriageRuleset.loaded_at).desc())).first()
+    if row is None:
+        typer.echo("evaluate: no triage ruleset is loaded; run `backpain prepare` first", err=True)
+        raise typer.Exit(2)
+    engine = compile_ruleset(RulesetDocument.model_validate(row.document))
+    report = evaluate_vignettes(engine, (read_vignettes(file) if file else read_vignettes()).cases())
+    typer.echo(f"Triage ruleset {engine.document.version}: {len(report.outcomes)} vignettes\n")
+    typer.echo(report.table())
+    if report.under_triage:
+        typer.echo(f"\nevaluate: {len(report.under_triage)} vignettes were under-triaged", err=True)
+        raise typer.Exit(1)
 
 
 @cli.command()

@@ -26,6 +26,7 @@ from app.platform.metrics import router as metrics_router
 from app.platform.ratelimit import RateLimits
 from app.platform.sync import router as sync_router
 from app.search.router import router as search_router
+from app.triage.regions import LocalServices
 from app.triage.router import TRIAGE_PATH, triage_responder
 from app.triage.router import router as triage_router
 from app.widget.router import router as widget_router
@@ -38,7 +39,15 @@ def create_app(settings: Settings | None = None) -> Edge:
     """Build the API: the edge (proxy headers, keys, limits, metrics, fast paths) in front of FastAPI."""
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
-    store = SnapshotStore(engine)
+    store = SnapshotStore(
+        engine,
+        LocalServices(
+            region=settings.region,
+            emergency_number=settings.emergency_number,
+            urgent_service_name=settings.urgent_service_name,
+            urgent_service_number=settings.urgent_service_number,
+        ),
+    )
     keyring = KeyRing(engine)
 
     def refresh() -> None:

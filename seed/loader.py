@@ -20,13 +20,16 @@ from app.content.models import (
     Urgency,
 )
 from app.content.service import bump_content_version
-from app.platform.editing.documents import LINKED_TYPES, document_of
+from app.platform.editing import service as editing
+from app.platform.editing.documents import LINKED_TYPES, complete_document, document_of
 from app.platform.models import AuditEvent, Change, ItemDraft
+from app.triage.evaluation import VignetteFile
 from app.triage.ruleset import RulesetDocument
 from app.triage.service import store_ruleset
 
 SEED_FILE = Path(__file__).with_name("content.yaml")
 TRIAGE_FILE = Path(__file__).with_name("triage.yaml")
+VIGNETTES_FILE = Path(__file__).with_name("vignettes.yaml")
 SEED_NAMESPACE = uuid.UUID("6f0c1d52-3b7e-4a4b-9a52-0c3e8f1b7d10")
 
 
@@ -105,15 +108,25 @@ def parse_ruleset(path: Path = TRIAGE_FILE) -> RulesetDocument:
     return RulesetDocument.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
+def read_vignettes(path: Path = VIGNETTES_FILE) -> VignetteFile:
+    """Parse the clinical vignettes that `backpain evaluate` runs."""
+    return VignetteFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
 def read_ruleset(path: Path = TRIAGE_FILE, seed: SeedFile | None = None) -> RulesetDocument:
-    """Parse and check the triage ruleset: its sources and red flags must be in the seed."""
+    """Parse and check the triage ruleset: its sources, red flags and treatments must be in the seed."""
     document = parse_ruleset(path)
     seed = seed or read_seed()
     sources = {s.slug for s in seed.sources}
     red_flags = {s.slug for s in seed.symptoms if s.red_flag}
     treatments = {t.slug for t in seed.treatments}
+    cited = [(f"rule {rule.id!r}", rule.sources) for rule in document.rules]
+    cited += [(f"step {step.step}", step.unsure.sources) for step in document.steps]
+    for where, citations in cited:
+        if missing := {s.source for s in citations} - sources:
+            raise ValueError(f"triage {where} refers to unknown {sorted(missing)}")
     for rule in document.rules:
-        missing = {s.source for s in rule.sources} - sources
+        missing = set(rule.excludes) - treatments
         if rule.red_flag and rule.red_flag not in red_flags:
             missing.add(rule.red_flag)
         if missing:
@@ -192,3 +205,35 @@ def load_seed(*, session: Session, path: Path = SEED_FILE, triage: Path = TRIAGE
         session.rollback()
         return 0
     return len(added) + ruleset_added
+
+
+def apply_release(
+    *, session: Session, actor: str, retired: list[tuple[ItemType, str]], keep_days: int, path: Path = SEED_FILE
+) -> int:
+    """Bring a database seeded before a content release up to the seed file; returns how many items changed.
+
+    New items and the new ruleset are added as by `load_seed`. Each published item whose text differs
+    from the seed file gets the seed's text as a new published revision, and each retired item is
+    deleted, all through the editing service: the audit log names the actor and the change feed
+    carries every change. An item an editor has unpublished stays unpublished.
+    """
+    changed = load_seed(session=session, path=path)
+    seed = read_seed(path)
+    now = datetime.now(UTC)
+    for kind, items in seed.by_type().items():
+        for item in items:
+            draft = session.exec(select(ItemDraft).where(ItemDraft.type == kind, ItemDraft.slug == item.slug)).first()
+            if draft is None or draft.status != "published":
+                continue
+            conditions = item.conditions or (seed.default_conditions if kind in LINKED_TYPES else [])
+            document = complete_document(kind, document_of(_row(kind, item, seed.review, now), conditions))
+            if draft.published == document:
+                continue
+            editing.update(session=session, kind=kind, slug=item.slug, changes=document, if_match="*", actor=actor)
+            editing.publish(session=session, kind=kind, slug=item.slug, if_match="*", actor=actor, keep_days=keep_days)
+            changed += 1
+    for kind, slug in retired:
+        if session.exec(select(ItemDraft.id).where(ItemDraft.type == kind, ItemDraft.slug == slug)).first():
+            editing.delete(session=session, kind=kind, slug=slug, if_match="*", actor=actor, keep_days=keep_days)
+            changed += 1
+    return changed

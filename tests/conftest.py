@@ -16,8 +16,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from app.core.config import Settings
-from app.core.db import alembic_config, make_engine
+from app.core.config import Settings, get_settings
+from app.core.db import alembic_config, get_engine, make_engine
 from app.core.edge import Edge
 from app.main import create_app
 from seed.loader import load_seed
@@ -99,6 +99,19 @@ def seeded_url(databases: EmptyDatabase) -> str:
     url = databases.create()
     migrate_and_seed(url)
     return url
+
+
+@pytest.fixture
+def database_env(databases: EmptyDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An empty database named by DATABASE_URL, as the `backpain` command reads it."""
+    url = databases.create()
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield url
+    get_engine().dispose()
+    get_settings.cache_clear()
+    get_engine.cache_clear()
 
 
 @pytest.fixture

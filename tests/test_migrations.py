@@ -2,8 +2,10 @@
 
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import yaml
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -13,6 +15,8 @@ from sqlmodel import Session, SQLModel, col, select
 from app.content.models import ContentVersion, Item, ItemLink
 from app.core.db import alembic_config, make_engine, migration_head, schema_is_current
 from app.platform.models import AuditEvent, Change, ItemDraft
+from app.triage.models import TriageRuleset
+from seed.loader import SEED_FILE, TRIAGE_FILE, load_seed
 from tests.conftest import EmptyDatabase
 
 TABLES = {
@@ -56,7 +60,7 @@ def test_migrations_match_the_models(databases: EmptyDatabase) -> None:
     finally:
         engine.dispose()
     assert diff == []
-    assert migration_head() == "0003"
+    assert migration_head() == "0004"
 
 
 def test_published_items_get_drafts_history_and_feed_entries(databases: EmptyDatabase) -> None:
@@ -110,5 +114,57 @@ def test_published_items_get_drafts_history_and_feed_entries(databases: EmptyDat
             counters = session.get(ContentVersion, 1)
             assert counters is not None
             assert (counters.version, counters.keys_version, counters.changes_floor) == (5, 0, 0)
+    finally:
+        engine.dispose()
+
+
+def test_the_clinical_release_corrects_a_database_seeded_before_it(databases: EmptyDatabase, tmp_path: Path) -> None:
+    """A database seeded with the earlier content and ruleset 1 gets ruleset 2 and the corrections by migration."""
+    content: dict[str, Any] = yaml.safe_load(SEED_FILE.read_text(encoding="utf-8"))
+    ruleset: dict[str, Any] = yaml.safe_load(TRIAGE_FILE.read_text(encoding="utf-8"))
+    cortisone = next(t for t in content["treatments"] if t["slug"] == "cortisone-injections")
+    cortisone["summary"] = "Steroid injections are sometimes given when the pain has spread into the lower abdomen."
+    content["sources"].append(
+        {"slug": "bass-cauda-equina-2018", "name": "BASS (2018)", "title": "t", "publisher": "BASS", "summary": "s."}
+    )
+    bladder = next(s for s in content["symptoms"] if s["slug"] == "bladder-or-bowel-change")
+    bladder["sources"].append({"source": "bass-cauda-equina-2018", "locator": "Presenting symptoms"})
+    content["treatments"] = [t for t in content["treatments"] if t["slug"] != "keep-active"]
+    ruleset["version"] = 1
+    for level in ruleset["levels"]:
+        level["treatments"] = [slug for slug in level.get("treatments", []) if slug != "keep-active"]
+    (old_content := tmp_path / "content.yaml").write_text(yaml.safe_dump(content), encoding="utf-8")
+    (old_ruleset := tmp_path / "triage.yaml").write_text(yaml.safe_dump(ruleset), encoding="utf-8")
+
+    url = databases.create()
+    config = alembic_config(url)
+    command.upgrade(config, "0003")
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            load_seed(session=session, path=old_content, triage=old_ruleset)
+        command.upgrade(config, "head")
+        with Session(engine) as session:
+            newest = session.exec(select(TriageRuleset.version).order_by(col(TriageRuleset.loaded_at).desc())).first()
+            assert newest == "2"
+            corrected = session.exec(select(Item).where(Item.slug == "cortisone-injections")).one()
+            assert corrected.summary.startswith("The article says doctors sometimes inject cortisone.")
+            assert corrected.revision == 3  # a draft update, then its publish
+            assert session.exec(select(Item).where(Item.slug == "keep-active")).one().revision == 1
+            assert session.exec(select(Item).where(Item.slug == "bass-cauda-equina-2018")).first() is None
+            by_migration = session.exec(
+                select(AuditEvent.slug, AuditEvent.action).where(AuditEvent.actor == "migration 0004")
+            ).all()
+            assert ("cortisone-injections", "publish") in by_migration
+            assert ("bladder-or-bowel-change", "publish") in by_migration
+            assert ("bass-cauda-equina-2018", "delete") in by_migration
+            feed = {(c.slug, c.action) for c in session.exec(select(Change))}
+            assert {("cortisone-injections", "upsert"), ("keep-active", "upsert")} <= feed
+            assert ("bass-cauda-equina-2018", "delete") in feed
+            # Unchanged items are left at their first revision.
+            assert session.exec(select(Item).where(Item.slug == "muscle-strain")).one().revision == 1
+        command.downgrade(config, "0003")
+        with Session(engine) as session:
+            assert session.exec(select(TriageRuleset.version)).all() == ["1"]
     finally:
         engine.dispose()

@@ -23,6 +23,7 @@ from app.core.db import read_consistently
 from app.core.errors import BadRequest, NotFound
 from app.core.http import REVALIDATE_CACHE_CONTROL, Representation, compact_json
 from app.search.index import SearchIndex
+from app.triage.regions import LocalServices
 from app.triage.service import Triage, load_triage
 
 logger = logging.getLogger("app.snapshot")
@@ -130,7 +131,7 @@ class Snapshot:
                 listings[collection].append(_Listed(str(item["slug"]), body, _facets(item)))
                 search.add(kind.value, item)
                 if kind == ItemType.treatment:
-                    treatments[item["slug"]] = {k: item[k] for k in ("slug", "name", "summary", "category")}
+                    treatments[item["slug"]] = {k: item[k] for k in ("slug", "name", "summary", "category", "cautions")}
         entries = [
             Entry(
                 change.seq or 0,
@@ -241,8 +242,9 @@ class Snapshot:
 class SnapshotStore:
     """Holds the current snapshot and rebuilds it when the content version changes."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, local: LocalServices | None = None) -> None:
         self.engine = engine
+        self.local = local
         self.current: Snapshot | None = None
         self.failing = False
 
@@ -253,7 +255,7 @@ class SnapshotStore:
             if self.current is not None and content_version(session=session) == self.current.version:
                 return False
             snapshot = Snapshot.build(published_content(session=session))
-            snapshot.triage = load_triage(session=session, treatments=snapshot.treatments)
+            snapshot.triage = load_triage(session=session, treatments=snapshot.treatments, local=self.local)
             self.current = snapshot
         # The snapshot lives until the next change: keep the collector from rescanning it.
         gc.collect()

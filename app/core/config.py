@@ -49,6 +49,27 @@ class Settings(BaseSettings):
         description="The organisation named as publisher in the schema.org (JSON-LD) output.",
     )
     publisher_url: str | None = Field(default=None, description="The publisher's website, for the JSON-LD output.")
+    region: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}$",
+        description=(
+            "ISO 3166 alpha-2 code of where the people served are (GB, US, CA, AU, NZ, IE): triage advice names its"
+            " emergency number and same-day service. Unset says 'the emergency number'."
+        ),
+    )
+    emergency_number: str | None = Field(
+        default=None,
+        pattern=r"^[0-9][0-9 ]{1,19}$",
+        description="Replaces the REGION's emergency number in triage advice.",
+    )
+    urgent_service_name: str | None = Field(
+        default=None, max_length=100, description="Replaces the name of the REGION's same-day advice service."
+    )
+    urgent_service_number: str | None = Field(
+        default=None,
+        pattern=r"^[0-9][0-9 ]{1,19}$",
+        description="Replaces the phone number of the REGION's same-day advice service.",
+    )
     content_license: str | None = Field(
         default=None, description="URL of the licence the content is offered under, for the JSON-LD output."
     )

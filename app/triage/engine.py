@@ -2,15 +2,26 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from app.core.errors import InvalidInput
-from app.triage.ruleset import QuestionSpec, RulesetDocument, RuleSpec, Term
+from app.triage.ruleset import UNSURE, QuestionSpec, RulesetDocument, RuleSpec, Term
 
-Answer = bool | int
-# A rule's terms as plain (question, test, value) tuples, so evaluating one is a few comparisons.
-_IS, _LT, _GE = 0, 1, 2
-_Test = tuple[str, int, Answer]
+Answer = bool | int | Literal["unsure"]
+# A rule's terms as plain tuples, so evaluating one is a few comparisons: (question, test, value),
+# or ("", _ANY, tests) for a group of which one must hold.
+_IS, _UNSURE, _LT, _GE, _ANY = 0, 1, 2, 3, 4
+_Test = tuple[str, int, Any]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule compiled for evaluation; `spec` is the rule as written (or made for an unsure answer)."""
+
+    spec: RuleSpec
+    tests: tuple[_Test, ...]
+    rank: int  # of its level: 0 is the most urgent
+    position: int  # of its first part in the questionnaire
 
 
 @dataclass(frozen=True)
@@ -20,9 +31,10 @@ class Engine:
     document: RulesetDocument
     questions: tuple[QuestionSpec, ...]
     rank: Mapping[str, int]
-    rules: tuple[tuple[RuleSpec, tuple[_Test, ...]], ...]
+    rules: tuple[Rule, ...]
     required: tuple[QuestionSpec, ...]
     ranges: Mapping[str, tuple[int, int] | None]  # per question: (min, max) for ints, None for bools
+    unsure_as_yes: frozenset[str]  # the questions whose "unsure" counts as yes
 
 
 @dataclass(frozen=True)
@@ -31,31 +43,63 @@ class Assessment:
 
     complete: bool
     level: str | None
-    fired: tuple[RuleSpec, ...]
+    fired: tuple[Rule, ...]
     next_questions: tuple[QuestionSpec, ...]
+    excluded: frozenset[str]  # treatment slugs a fired rule takes out
 
 
 def _test(term: Term) -> _Test:
+    if term.any_ is not None:
+        return ("", _ANY, tuple(_test(part) for part in term.any_))
+    assert term.question is not None
     if term.is_ is not None:
-        return (term.question, _IS, term.is_)
+        return (term.question, _IS, True)
     if term.lt is not None:
         return (term.question, _LT, term.lt)
     assert term.ge is not None
     return (term.question, _GE, term.ge)
 
 
+def _unsure_rules(document: RulesetDocument, questions: tuple[QuestionSpec, ...]) -> list[tuple[RuleSpec, _Test]]:
+    """One rule per yes/no question of a step that gives "unsure" a level of its own."""
+    made = []
+    for step in document.steps:
+        reading = step.unsure
+        if reading.level is None:
+            continue
+        assert reading.explanation is not None
+        for question in questions:
+            if question.step == step.step and question.type == "bool":
+                spec = RuleSpec(
+                    id=f"unsure-{question.id.replace('_', '-')}",
+                    when=[Term(question=question.id, is_=True)],
+                    level=reading.level,
+                    explanation=reading.explanation,
+                    sources=reading.sources,
+                )
+                made.append((spec, (question.id, _UNSURE, UNSURE)))
+    return made
+
+
 def compile_ruleset(document: RulesetDocument) -> Engine:
-    """Order the questions by step, rank the levels and the rules, most urgent first."""
+    """Order the questions by step; rank the rules by level, then by their first part's place."""
     questions = tuple(sorted(document.questions, key=lambda q: q.step))
+    position = {q.id: index for index, q in enumerate(questions)}
     rank = {level.id: rank for rank, level in enumerate(document.levels)}
-    rules = sorted(document.rules, key=lambda rule: rank[rule.level])  # stable: file order within a level
+    written = [(rule, tuple(_test(term) for term in rule.when)) for rule in document.rules]
+    compiled = [
+        Rule(spec=spec, tests=tests, rank=rank[spec.level], position=position[spec.questions()[0]])
+        for spec, tests in [*written, *((spec, (test,)) for spec, test in _unsure_rules(document, questions))]
+    ]
+    as_yes = {step.step for step in document.steps if step.unsure.as_yes}
     return Engine(
         document=document,
         questions=questions,
         rank=rank,
-        rules=tuple((rule, tuple(_test(term) for term in rule.when)) for rule in rules),
+        rules=tuple(sorted(compiled, key=lambda rule: (rule.rank, rule.position))),  # stable: file order next
         required=tuple(q for q in questions if q.required),
         ranges={q.id: (q.min, q.max) if q.min is not None and q.max is not None else None for q in questions},
+        unsure_as_yes=frozenset(q.id for q in questions if q.type == "bool" and q.step in as_yes),
     )
 
 
@@ -78,10 +122,10 @@ def parse_answers(engine: Engine, raw: object) -> dict[str, Answer]:
         if value is None:
             continue
         if bounds is None:
-            if value is True or value is False:
+            if value is True or value is False or value == UNSURE:
                 answers[key] = value
             else:
-                errors.append(_invalid(key, "must be true or false"))
+                errors.append(_invalid(key, 'must be true, false or "unsure"'))
             continue
         # A JSON number with no fractional part is an integer (as JSON Schema counts it: 40.0
         # is 40); booleans, strings and fractions are not.
@@ -96,31 +140,50 @@ def parse_answers(engine: Engine, raw: object) -> dict[str, Answer]:
     return answers
 
 
+def _holds(test: _Test, answers: Mapping[str, Answer], as_yes: frozenset[str]) -> bool:
+    question, kind, value = test
+    if kind == _ANY:
+        return any(_holds(part, answers, as_yes) for part in value)
+    answer = answers.get(question)
+    if answer is None:
+        return False
+    if kind == _IS:
+        return answer is True or (answer == UNSURE and question in as_yes)
+    if kind == _UNSURE:
+        return answer == UNSURE
+    if kind == _LT:
+        return bool(answer < value)
+    return bool(answer >= value)
+
+
+def parts(engine: Engine, rule: Rule, answers: Mapping[str, Answer]) -> list[str]:
+    """The questions whose answers made the rule fire, in the rule's order."""
+    held: list[str] = []
+
+    def walk(tests: tuple[_Test, ...]) -> None:
+        for test in tests:
+            if test[1] == _ANY:
+                walk(tuple(part for part in test[2] if _holds(part, answers, engine.unsure_as_yes)))
+            elif test[0] not in held:
+                held.append(test[0])
+
+    walk(rule.tests)
+    return held
+
+
 def assess(engine: Engine, answers: Mapping[str, Answer]) -> Assessment:
     """Fire every rule whose terms all hold; the most urgent fired rule sets the level."""
-    fired = []
-    for rule, tests in engine.rules:
-        for question, test, value in tests:
-            answer = answers.get(question)
-            if answer is None:
-                break
-            if test == _IS:
-                if answer is not value:
-                    break
-            elif test == _LT:
-                if answer >= value:
-                    break
-            elif answer < value:
-                break
-        else:
-            fired.append(rule)
-    most_urgent = fired[0].level if fired else None
+    as_yes = engine.unsure_as_yes
+    fired = tuple(rule for rule in engine.rules if all(_holds(test, answers, as_yes) for test in rule.tests))
+    most_urgent = fired[0].rank if fired else None
     unanswered = tuple(q for q in engine.required if q.id not in answers)
-    complete = not unanswered or (most_urgent is not None and engine.rank[most_urgent] == 0)
-    level = (most_urgent or engine.document.levels[-1].id) if complete else None
+    complete = not unanswered or most_urgent == 0
+    levels = engine.document.levels
+    level = levels[most_urgent if most_urgent is not None else -1].id if complete else None
     return Assessment(
         complete=complete,
         level=level,
-        fired=tuple(fired),
+        fired=fired,
         next_questions=() if complete else unanswered,
+        excluded=frozenset(slug for rule in fired for slug in rule.spec.excludes),
     )

@@ -10,6 +10,7 @@ from app.content.snapshot import SnapshotStore
 from app.core.edge import BodyResponder
 from app.core.errors import AppError, ServiceUnavailable, UnsupportedMediaType, problem_responses
 from app.core.http import Headers, PreparedResponse, accepts, cached_responses, is_json, represent
+from app.triage.ruleset import UNSURE
 from app.triage.schemas import Questionnaire, TriageResult
 from app.triage.service import Triage
 from seed.loader import parse_ruleset
@@ -33,7 +34,7 @@ def _request_schema() -> dict[str, Any]:
     document = parse_ruleset()
     answers = {
         q.id: (
-            {"type": ["boolean", "null"], "description": q.text}
+            {"enum": [True, False, UNSURE, None], "description": q.text}
             if q.type == "bool"
             else {
                 "type": ["integer", "null"],
@@ -45,8 +46,20 @@ def _request_schema() -> dict[str, Any]:
         )
         for q in document.questions
     }
-    example = {"answers": {q.id: (False if q.type == "bool" else q.min or 1) for q in document.questions}}
-    example["answers"].update({"age": 30, "duration_days": 2, "pain_severity": 4, "started_after_strain": True})
+    example: dict[str, Any] = {
+        "answers": {q.id: (False if q.type == "bool" else q.min or 1) for q in document.questions}
+    }
+    example["answers"].update(
+        {
+            "age": 30,
+            "duration_days": 2,
+            "pain_severity": 4,
+            "painkillers_not_helping": UNSURE,
+            "started_after_strain": True,
+        }
+    )
+    example["region"] = "GB"
+    regions = sorted(region.code for region in document.regions)
     schema = {
         "type": "object",
         "required": ["answers"],
@@ -56,14 +69,18 @@ def _request_schema() -> dict[str, Any]:
                 "type": "object",
                 "additionalProperties": False,
                 "properties": answers,
-                "description": "Answers by question id; null or absent means unanswered.",
-            }
+                "description": (
+                    'Answers by question id: yes/no questions take true, false or "unsure"; number questions'
+                    " an integer in range. null or absent means unanswered. A key given twice is a 422."
+                ),
+            },
+            "region": {
+                "enum": [*regions, None],
+                "description": "Where the person is (ISO 3166 alpha-2); absent or null uses the deployment's REGION.",
+            },
         },
     }
     return {"required": True, "content": {"application/json": {"schema": schema, "example": example}}}
-
-
-_FHIR_SCHEMA = {"type": "object", "description": "A FHIR R4 Questionnaire resource."}
 
 
 @router.get(

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 Level = Literal["emergency", "urgent", "routine", "self_care"]
 Timeframe = Literal["now", "today", "within_2_weeks", "self_care"]
+AnswerValue = bool | int | Literal["unsure"]
 
 
 class QuestionPublic(BaseModel):
@@ -19,6 +20,11 @@ class QuestionPublic(BaseModel):
     max: int | None = Field(default=None, description="Largest allowed answer (int questions only).")
     required: bool = Field(description="Whether the result needs this answer to be complete.")
     step: int = Field(description="1 emergency screen, 2 urgent screen, 3 about the pain.", examples=[1])
+    answers: list[bool | Literal["unsure"]] | None = Field(
+        default=None,
+        description='The answers a yes/no question takes: true, false and "unsure" (never read as no).',
+        examples=[[True, False, "unsure"]],
+    )
 
 
 class StepPublic(BaseModel):
@@ -32,7 +38,8 @@ class StepPublic(BaseModel):
 class Questionnaire(BaseModel):
     """Everything a client needs to render the triage questions."""
 
-    ruleset_version: str = Field(description="Version of the ruleset that asks and evaluates these.")
+    ruleset_version: int = Field(description="Version of the ruleset that asks and evaluates these.", examples=[2])
+    intro: str = Field(description="Who the questions are for: adults aged 16 and over, not in labour.")
     steps: list[StepPublic]
 
 
@@ -43,14 +50,44 @@ class SourceCitation(BaseModel):
     locator: str = Field(description="The section of the source.", examples=["Symptoms"])
 
 
+class ReasonPart(BaseModel):
+    """One answer that a rule tested and found to hold."""
+
+    question_id: str = Field(description="The question.", examples=["sexual_dysfunction_new"])
+    answer: AnswerValue = Field(description="Its answer, as given.", examples=[True])
+
+
 class Reason(BaseModel):
     """A rule that fired, and why it matters."""
 
-    question_id: str = Field(description="The question whose answer fired the rule.", examples=["fever"])
-    answer: bool | int = Field(description="That answer, as given.")
+    question_id: str = Field(description="The question whose answer fired the rule (a combined rule's first part).")
+    answer: AnswerValue = Field(description="That answer, as given.")
+    parts: list[ReasonPart] = Field(description="Every answer the rule needed; more than one for a combined rule.")
     level: Level = Field(description="The level this rule asks for.")
     explanation: str = Field(description="Why, in plain words.")
+    action: str | None = Field(description="What to do, when the rule has its own advice; else null.")
     sources: list[SourceCitation]
+
+
+class EmergencyService(BaseModel):
+    """How to reach emergency help where the person is."""
+
+    name: str = Field(description='How the advice names it: "999", "112 or 999", or "the emergency number".')
+    number: str | None = Field(description="The number to dial (for a tel: link); null when no region is known.")
+
+
+class UrgentService(BaseModel):
+    """The same-day advice service where the person is, or where to go when there is none."""
+
+    name: str = Field(description="The service, for example NHS 111 or an urgent care centre.")
+    number: str | None = Field(description="Its phone number, when it has one.")
+
+
+class Services(BaseModel):
+    """The services the advice names, as fields a client can make tappable."""
+
+    emergency: EmergencyService
+    urgent: UrgentService
 
 
 class TreatmentSummary(BaseModel):
@@ -60,6 +97,7 @@ class TreatmentSummary(BaseModel):
     name: str
     summary: str
     category: Literal["self_care", "medication", "professional_care"]
+    cautions: str = Field(description="What to watch out for; show it beside the treatment.")
 
 
 class TriageResult(BaseModel):
@@ -69,15 +107,17 @@ class TriageResult(BaseModel):
     level: Level | None = Field(description="The most urgent level any rule gives; null while incomplete.")
     timeframe: Timeframe | None = Field(description="How soon to act; null while incomplete.")
     title: str = Field(description="A short headline.")
-    advice: str = Field(description="What to do, in plain words.")
+    advice: str = Field(description="What to do, in plain words, naming the region's services.")
+    region: str | None = Field(description="The region whose services are named; null when none is known.")
+    services: Services
     reasons: list[Reason] = Field(description="Every rule that fired, most urgent first.")
     red_flags: list[str] = Field(description="Slugs of matched red-flag symptoms, resolvable at /v1/symptoms/{slug}.")
     next_questions: list[QuestionPublic] = Field(
         description="Unanswered required questions in step order; empty when complete."
     )
     treatments: list[TreatmentSummary] = Field(
-        description="For self_care and routine: treatments that apply, self-care first."
+        description="For self_care and routine: treatments that apply, self-care first, without any a rule excludes."
     )
     safety_net: list[str] = Field(description="Signs that should make the person seek help sooner.")
-    disclaimer: str = Field(description="This is guidance, not a diagnosis.")
-    ruleset_version: str = Field(description="Version of the ruleset that produced this result.")
+    disclaimer: str = Field(description="This is guidance, not a diagnosis, for adults not in labour.")
+    ruleset_version: int = Field(description="Version of the ruleset that produced this result.")

@@ -64,10 +64,18 @@ button:focus-visible, input:focus-visible, a:focus-visible, [tabindex="-1"]:focu
   outline: 3px solid var(--_focus); outline-offset: 2px; }
 fieldset { border: 1px solid var(--_border); border-radius: var(--_radius); padding: 1rem; margin: 0 0 1rem; }
 legend { font-weight: 700; padding: 0 .25rem; }
-.question { display: grid; grid-template-columns: auto 1fr; gap: .25rem .6rem; align-items: start;
+.question { display: grid; grid-template-columns: 1fr; gap: .25rem .6rem; align-items: start;
   padding: .5rem 0; border-top: 1px solid var(--_surface); }
-.question.int { grid-template-columns: 1fr; }
-input[type=checkbox] { width: 1.3rem; height: 1.3rem; margin: .15rem 0 0; accent-color: var(--_accent); }
+fieldset.question { border: 0; border-radius: 0; margin: 0; padding: .5rem 0 .75rem; }
+fieldset.question legend { font-weight: 400; padding: 0; }
+.choices { display: flex; gap: .4rem 1.25rem; flex-wrap: wrap; }
+.choices label { display: inline-flex; gap: .4rem; align-items: center; cursor: pointer; }
+input[type=radio] { width: 1.2rem; height: 1.2rem; margin: 0; accent-color: var(--_accent); }
+[aria-invalid=true] > .choices { outline: 2px solid var(--_emergency); outline-offset: 4px; }
+.caution { display: block; font-size: .95em; color: var(--_muted); }
+.services { list-style: none; padding: 0; }
+a.call { display: inline-block; font-weight: 700; font-size: 1.2em; padding: .4rem .9rem; margin: 0 0 .75rem;
+  border-radius: var(--_radius); background: var(--_on-emergency); color: var(--_emergency); text-decoration: none; }
 input[type=number] { font: inherit; width: 8rem; padding: .4rem .5rem; color: var(--_text); background: var(--_bg);
   border: 2px solid var(--_border); border-radius: 6px; }
 input[aria-invalid=true] { border-color: var(--_emergency); }
@@ -81,6 +89,8 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
 .result.emergency .action { font-size: 1.35em; font-weight: 700; line-height: 1.3; }
 .result.emergency h3, .result.emergency h4, .result.emergency .level, .result.emergency .muted {
   color: var(--_on-emergency); }
+.result.emergency a:not(.call) { color: var(--_on-emergency); }
+.result.emergency .caution { color: var(--_on-emergency); }
 .result.emergency button { background: var(--_on-emergency); color: var(--_emergency); border-color: var(--_on-emergency); }
 .result.emergency button:focus-visible, .result.emergency [tabindex="-1"]:focus-visible {
   outline-color: var(--_on-emergency); }
@@ -153,7 +163,7 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
 
   class BackPainGuide extends HTMLElement {
     static get observedAttributes() {
-      return ["api-base", "api-key", "view", "condition", "seo"];
+      return ["api-base", "api-key", "view", "condition", "seo", "region"];
     }
 
     constructor() {
@@ -179,6 +189,12 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
 
     get condition() {
       return this.getAttribute("condition") || "back-spasms";
+    }
+
+    /** The region whose services triage advice names; null leaves it to the API's default. */
+    get region() {
+      const region = (this.getAttribute("region") || "").trim().toUpperCase();
+      return region || null;
     }
 
     /** Call the API; resolves to parsed JSON, or rejects with an ApiError saying what went wrong. */
@@ -305,7 +321,7 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
         h("h3", null, "Symptoms"),
         h("ul", null, shownSymptoms.map((s) => h("li", null, h("strong", null, s.name), ": ", s.summary))),
         h("h3", null, "Treatments"),
-        ...grouped(shownTreatments).flat(),
+        ...grouped(shownTreatments, { cautions: true }).flat(),
         h("h3", null, "Red flags: when to get help"),
         h(
           "ul",
@@ -341,7 +357,7 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
     }
   }
 
-  function grouped(items) {
+  function grouped(items, { cautions = false } = {}) {
     const groups = new Map();
     for (const item of items) {
       if (!groups.has(item.category)) groups.set(item.category, []);
@@ -349,8 +365,25 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
     }
     return [...groups].map(([category, members]) => [
       h("h4", null, label(category)),
-      h("ul", null, members.map((item) => h("li", null, h("strong", null, item.name), ": ", item.summary))),
+      h("ul", { class: cautions ? "treatments" : null }, members.map((item) => (cautions ? treatment(item) : h("li", null, h("strong", null, item.name), ": ", item.summary)))),
     ]);
+  }
+
+  /** A treatment with its cautions beside it, so nobody reads "can relieve pain" without "take care". */
+  function treatment(item) {
+    return h(
+      "li",
+      null,
+      h("strong", null, item.name),
+      ": ",
+      item.summary,
+      item.cautions ? h("span", { class: "caution" }, h("strong", null, "Take care: "), item.cautions) : null,
+    );
+  }
+
+  /** A phone number as a link a phone can dial. */
+  function call(number, text, attributes = {}) {
+    return h("a", { ...attributes, href: `tel:${number.replace(/[^0-9+]/g, "")}` }, text);
   }
 
   function sourceList(items, sources) {
@@ -392,12 +425,12 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       this.sent = 0;
     }
 
-    async start() {
+    async start({ focus = false } = {}) {
       this.section.replaceChildren(h("p", { class: "loading" }, "Loading questions…"));
       try {
         this.questionnaire = await this.host.api("/v1/triage/questionnaire");
       } catch (error) {
-        this.section.replaceChildren(failure(error, () => this.start(), { urgentHelp: true }));
+        this.section.replaceChildren(failure(error, () => this.start({ focus }), { urgentHelp: true }));
         return;
       }
       this.answers = {};
@@ -409,10 +442,16 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       this.section.replaceChildren(
         h("h2", { id: this.titleId }, "Check your back pain"),
         this.live,
-        h("p", { class: "muted intro" }, "Answer a few questions to find out how soon, and where, to get care. This is not a diagnosis."),
+        h(
+          "div",
+          { class: "intro" },
+          h("p", { class: "scope" }, this.questionnaire.intro),
+          h("p", { class: "muted" }, "Answer a few questions to find out how soon, and where, to get care. This is not a diagnosis."),
+        ),
         this.form,
       );
       this.showStep();
+      if (focus) this.form.querySelector("input").focus();
     }
 
     get steps() {
@@ -428,7 +467,7 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
           "fieldset",
           null,
           h("legend", null, `Step ${this.step + 1} of ${this.steps.length}: ${step.title}`),
-          step.questions.some((q) => q.type === "bool") ? h("p", { class: "hint" }, "Tick each one that applies to you.") : null,
+          step.questions.some((q) => q.type === "bool") ? h("p", { class: "hint" }, "Answer each question. Choose “Not sure” if you do not know.") : null,
           ...fields,
         ),
         h("p", { class: "error-text", role: "alert", hidden: true }),
@@ -446,18 +485,31 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       const hint = h("span", { class: "hint", id: `${id}-hint` }, question.help);
       const answer = this.answers[question.id];
       if (question.type === "bool") {
-        const box = h("input", {
-          type: "checkbox",
-          id,
-          name: question.id,
-          checked: answer === true,
-          "aria-describedby": `${id}-hint`,
-          onchange: (event) => {
-            this.answers[question.id] = event.target.checked;
-            this.assess();
-          },
-        });
-        return h("div", { class: "question bool" }, box, h("label", { for: id }, question.text, hint));
+        // Yes, no and not sure: "not sure" is never read as no, and nothing is answered until chosen.
+        const choices = [[true, "Yes"], [false, "No"], ["unsure", "Not sure"]].map(([value, text]) =>
+          h(
+            "label",
+            null,
+            h("input", {
+              type: "radio",
+              name: question.id,
+              value: String(value),
+              checked: answer === value,
+              "aria-describedby": `${id}-hint`,
+              onchange: () => {
+                this.answers[question.id] = value;
+                this.assess();
+              },
+            }),
+            text,
+          ),
+        );
+        return h(
+          "fieldset",
+          { class: "question bool", id, "data-question": question.id, "data-required": question.required ? "true" : null },
+          h("legend", null, question.text, hint),
+          h("div", { class: "choices" }, choices),
+        );
       }
       const range = `Enter a whole number from ${question.min} to ${question.max}.`;
       const input = h("input", {
@@ -493,15 +545,18 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       return value >= question.min && value <= question.max ? value : null;
     }
 
-    /** Mark the step's unticked boxes as "no"; returns the first number input that is missing or out of range. */
+    /** Check the step: returns the first control of a required question left blank, or of a number out of range. */
     settleStep() {
       let invalid = null;
       for (const question of this.steps[this.step].questions) {
-        const input = this.form.querySelector(`[name="${question.id}"]`);
         if (question.type === "bool") {
-          this.answers[question.id] = input.checked;
+          const group = this.form.querySelector(`[data-question="${question.id}"]`);
+          const blank = question.required && this.answers[question.id] === undefined;
+          group.setAttribute("aria-invalid", String(blank));
+          if (blank && !invalid) invalid = group.querySelector("input");
           continue;
         }
+        const input = this.form.querySelector(`[name="${question.id}"]`);
         const value = this.integer(question, input.value);
         const bad = value === null && (question.required || input.value.trim() !== "");
         input.setAttribute("aria-invalid", String(bad));
@@ -517,7 +572,7 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       const invalid = this.settleStep();
       const error = this.form.querySelector(".error-text");
       if (invalid) {
-        error.textContent = "Please answer every question with a number in the range shown.";
+        error.textContent = "Please answer every question. Choose “Not sure” if you do not know, and give numbers in the range shown.";
         error.hidden = false;
         invalid.focus();
         return;
@@ -546,8 +601,10 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
     async assess({ final = false } = {}) {
       const ticket = ++this.sent;
       let result;
+      const body = { answers: this.answers };
+      if (this.host.region) body.region = this.host.region;
       try {
-        result = await this.host.api("/v1/triage", { method: "POST", body: { answers: this.answers } });
+        result = await this.host.api("/v1/triage", { method: "POST", body });
       } catch (error) {
         if (ticket === this.sent) this.live.replaceChildren(failure(error, () => this.assess({ final }), { urgentHelp: true }));
         return null;
@@ -564,25 +621,29 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       this.live.setAttribute("aria-live", emergency ? "assertive" : "polite");
       const heading = h("h3", { tabindex: -1 }, result.title);
       const advice = h("p", { class: "action" }, result.advice);
+      const { emergency: dial, urgent } = result.services;
+      const callNow = emergency && dial.number ? call(dial.number, `Call ${dial.name}`, { class: "call" }) : null;
       const block = h(
         "div",
         { class: `result ${result.level}`, "data-level": result.level, role: emergency ? "alert" : null },
-        // An emergency leads with what to do; the others lead with how soon.
-        emergency ? [advice, h("p", { class: "level" }, label(result.level)), heading] : [h("p", { class: "level" }, label(result.level)), heading, advice],
+        // An emergency leads with what to do (the rule's own action when it has one); the others lead with how soon.
+        emergency ? [advice, callNow, h("p", { class: "level" }, label(result.level)), heading] : [h("p", { class: "level" }, label(result.level)), heading, advice],
         h("p", { class: "timeframe" }, h("strong", null, "When: "), TIMEFRAMES[result.timeframe] || result.timeframe),
+        h("h4", null, "Who to call"),
+        h(
+          "ul",
+          { class: "services" },
+          h("li", null, h("strong", null, "Emergency: "), dial.number ? call(dial.number, dial.name) : dial.name),
+          h("li", null, h("strong", null, "Same-day advice: "), urgent.name, urgent.number ? [" (call ", call(urgent.number, urgent.number), ")"] : null),
+        ),
         result.reasons.length
           ? [h("h4", null, "Why"), h("ul", { class: "reasons" }, result.reasons.map((r) => h("li", null, r.explanation)))]
           : null,
-        result.treatments.length
-          ? [
-              h("h4", null, "What can help"),
-              h("ul", { class: "treatments" }, result.treatments.map((t) => h("li", null, h("strong", null, t.name), ": ", t.summary))),
-            ]
-          : null,
+        result.treatments.length ? [h("h4", null, "What can help"), h("ul", { class: "treatments" }, result.treatments.map(treatment))] : null,
         h("h4", null, "Get help sooner if"),
         h("ul", { class: "safety-net" }, result.safety_net.map((line) => h("li", null, line))),
         h("p", { class: "muted disclaimer" }, result.disclaimer),
-        h("button", { type: "button", onclick: () => this.start() }, "Start again"),
+        h("button", { type: "button", onclick: () => this.start({ focus: true }) }, "Start again"),
       );
       this.live.replaceChildren(block);
       this.form.replaceChildren();

@@ -21,31 +21,39 @@ TREATMENTS = [
     "gentle-stretching",
     "heat",
     "ice",
+    "keep-active",
     "rest",
     "stop-activity",
     "nsaids",
-    "cortisone-injections",
     "muscle-relaxants",
+    "cortisone-injections",
     "chiropractic-care",
     "physical-therapy",
     "see-a-doctor",
 ]
+# Emergencies first, then urgent signs, each by name.
 RED_FLAGS = [
     "major-trauma",
     "chest-pain",
+    "very-unwell",
     "leg-weakness-worsening",
     "bladder-or-bowel-change",
-    "saddle-numbness",
     "both-legs-symptoms",
+    "saddle-numbness",
     "sudden-severe-pain-with-collapse",
+    "pregnant-labour-signs",
+    "tearing-pain",
     "back-lump-or-deformity",
+    "recent-spine-procedure-or-infection",
+    "pulsing-tummy-or-known-aneurysm",
     "cancer-history",
     "fever",
-    "constant-night-pain",
+    "sexual-dysfunction-new",
     "minor-trauma-bone-risk",
     "pain-between-shoulder-blades",
     "worse-with-cough-sneeze",
     "pain-spreads-to-abdomen",
+    "constant-night-pain",
     "unexplained-weight-loss",
     "immune-or-injection-risk",
 ]
@@ -67,8 +75,8 @@ async def test_detail_fields(client: httpx.AsyncClient) -> None:
     assert body["type"] == "condition"
     assert body["name"] == "Back spasms"
     assert body["sources"] == [{"source": "renova-back-spasms", "locator": "Introduction"}]
-    assert body["last_reviewed"] == "2026-11-24"
-    assert body["next_review_due"] == "2027-05-24"
+    assert body["last_reviewed"] == "2026-11-25"
+    assert body["next_review_due"] == "2027-05-25"
     assert body["revision"] == 1
     assert body["updated_at"].endswith("Z")
     assert body["body"].count("\n\n") == 2
@@ -84,7 +92,7 @@ async def test_detail_embeds_summaries_in_order(client: httpx.AsyncClient) -> No
     assert body["causes"][0] == {
         "slug": "muscle-strain",
         "name": "Muscle strain",
-        "summary": "Overstretching or tearing back muscle fibres is the most common trigger of a spasm.",
+        "summary": "Stretching or tearing a back muscle too far is the most common thing that sets off a spasm.",
     }
 
 

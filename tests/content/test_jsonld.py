@@ -38,7 +38,7 @@ async def test_condition_is_a_medical_web_page_about_a_medical_condition(license
     plain = (await licensed.get("/v1/conditions/back-spasms")).json()
     assert page["@context"] == "https://schema.org"
     assert page["@type"] == "MedicalWebPage"
-    assert page["lastReviewed"] == plain["last_reviewed"] == "2026-11-24"
+    assert page["lastReviewed"] == plain["last_reviewed"] == "2026-11-25"
     assert page["publisher"] == {
         "@type": "Organization",
         "name": "Example Spine Clinic",

@@ -33,8 +33,8 @@ def test_running_the_seed_twice_changes_nothing(databases: EmptyDatabase) -> Non
         assert load_seed(session=session) == 0
         rows = {row.id: row.model_dump() for row in session.exec(select(Item)).all()}
     engine.dispose()
-    assert counts(url) == first == (50, 41, 1)
-    assert len(rows) == 50
+    assert counts(url) == first == (61, 48, 1)
+    assert len(rows) == 61
 
 
 def test_ids_are_deterministic(databases: EmptyDatabase) -> None:
@@ -52,9 +52,9 @@ def test_seed_items_per_type() -> None:
     seed = read_seed()
     assert [c.slug for c in seed.conditions] == ["back-spasms"]
     assert len(seed.causes) == 8
-    assert len(seed.symptoms) == 21
-    assert len(seed.treatments) == 12
-    assert len(seed.sources) == 8
+    assert len(seed.symptoms) == 27
+    assert len(seed.treatments) == 13
+    assert len(seed.sources) == 12
 
 
 def test_red_flags_match_the_triage_screens() -> None:
@@ -67,18 +67,24 @@ def test_red_flags_match_the_triage_screens() -> None:
         "chest-pain",
         "major-trauma",
         "sudden-severe-pain-with-collapse",
+        "tearing-pain",
+        "very-unwell",
+        "pregnant-labour-signs",
     ]
     urgent = [
         "fever",
         "cancer-history",
         "unexplained-weight-loss",
         "immune-or-injection-risk",
+        "recent-spine-procedure-or-infection",
         "minor-trauma-bone-risk",
         "constant-night-pain",
         "back-lump-or-deformity",
         "pain-between-shoulder-blades",
         "worse-with-cough-sneeze",
         "pain-spreads-to-abdomen",
+        "pulsing-tummy-or-known-aneurysm",
+        "sexual-dysfunction-new",
     ]
     assert flags == {**dict.fromkeys(emergency, "emergency"), **dict.fromkeys(urgent, "urgent")}
 
@@ -93,14 +99,14 @@ def test_red_flags_match_the_triage_screens() -> None:
         ("causes", "repeated-strain", ["swollen"]),
         ("symptoms", "sudden-sharp-pain", ["sharp"]),
         ("symptoms", "pain-after-exertion", ["mild", "severe", "stop"]),
-        ("symptoms", "pain-spreads-to-abdomen", ["lower abdomen"]),
+        ("symptoms", "pain-spreads-to-abdomen", ["lower tummy (abdomen)"]),
         ("treatments", "stop-activity", ["stop"]),
         ("treatments", "ice", ["inflammation"]),
         ("treatments", "heat", ["blood flow"]),
         ("treatments", "see-a-doctor", ["doctor"]),
         ("treatments", "muscle-relaxants", ["muscle relaxant"]),
         ("treatments", "nsaids", ["anti-inflammatory"]),
-        ("treatments", "cortisone-injections", ["cortisone", "abdominal"]),
+        ("treatments", "cortisone-injections", ["cortisone", "lower tummy"]),
         ("treatments", "chiropractic-care", ["chiropractor"]),
         ("treatments", "physical-therapy", ["physical therapy"]),
         ("treatments", "compression", ["support"]),

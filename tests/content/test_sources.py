@@ -10,11 +10,15 @@ async def test_list(client: httpx.AsyncClient) -> None:
     body = (await client.get("/v1/sources")).json()
     assert [s["slug"] for s in body["data"]] == [
         "acp-2017-low-back-pain",
-        "bass-cauda-equina-2018",
+        "girft-cauda-equina-2023",
         "nhs-aortic-aneurysm",
+        "nhs-aortic-dissection",
         "nhs-back-pain",
+        "nhs-back-pain-pregnancy",
         "nhs-cauda-equina",
+        "nhs-sepsis",
         "nice-cks-low-back-pain",
+        "nice-cks-sciatica",
         "nice-ng59",
         "renova-back-spasms",
     ]

@@ -15,9 +15,9 @@ async def test_red_flag_filter_splits_the_list(client: httpx.AsyncClient) -> Non
         "restricted-movement",
         "sudden-sharp-pain",
     ]
-    assert len(flags) == 17
+    assert len(flags) == 23
     assert {s["urgency"] for s in flags} == {"emergency", "urgent"}
-    assert sum(s["urgency"] == "emergency" for s in flags) == 7
+    assert sum(s["urgency"] == "emergency" for s in flags) == 10
     assert all(s["red_flag"] and s["action"] for s in flags)
     assert all(not s["red_flag"] and s["urgency"] is None and s["action"] is None for s in others)
 
@@ -27,10 +27,10 @@ async def test_red_flag_detail(client: httpx.AsyncClient) -> None:
     assert body["type"] == "symptom"
     assert body["red_flag"] is True
     assert body["urgency"] == "emergency"
-    assert body["action"] == "Call the emergency number or go to an emergency department now."
+    assert body["action"] == "Call the emergency number now, or go straight to hospital."
     assert [c["source"] for c in body["sources"]] == [
         "nhs-cauda-equina",
-        "bass-cauda-equina-2018",
+        "girft-cauda-equina-2023",
         "nice-cks-low-back-pain",
     ]
 

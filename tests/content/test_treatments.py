@@ -9,7 +9,7 @@ pytestmark = pytest.mark.anyio
 @pytest.mark.parametrize(
     ("category", "expected"),
     [
-        ("self_care", ["compression", "gentle-stretching", "heat", "ice", "rest", "stop-activity"]),
+        ("self_care", ["compression", "gentle-stretching", "heat", "ice", "keep-active", "rest", "stop-activity"]),
         ("medication", ["cortisone-injections", "muscle-relaxants", "nsaids"]),
         ("professional_care", ["chiropractic-care", "physical-therapy", "see-a-doctor"]),
     ],
@@ -24,15 +24,20 @@ async def test_detail(client: httpx.AsyncClient) -> None:
     body = (await client.get("/v1/treatments/ice")).json()
     assert body["type"] == "treatment"
     assert body["category"] == "self_care"
-    assert body["when_to_use"] == "Early on, while the area is inflamed."
-    assert body["cautions"] == "Never put ice straight on bare skin, and limit each spell to about 20 minutes."
+    assert body["when_to_use"] == "If it eases the pain, in the first day or two."
+    assert body["cautions"] == "Never put ice straight on bare skin, and use it for no more than 20 minutes at a time."
+    assert {"source": "acp-2017-low-back-pain", "locator": "Recommendation 1"} in body["sources"]
     assert body["conditions"] == ["back-spasms"]
 
 
 async def test_medication_covers_what_a_doctor_may_prescribe(client: httpx.AsyncClient) -> None:
     body = (await client.get("/v1/treatments/cortisone-injections")).json()
-    assert "lower abdominal" in body["body"]
-    assert body["sources"] == [{"source": "renova-back-spasms", "locator": "Treatments of Back Spasms, paragraph 2"}]
+    assert "lower tummy" in body["body"]
+    assert "NICE advises against spinal injections for low back pain" in body["body"]
+    assert body["sources"] == [
+        {"source": "renova-back-spasms", "locator": "Treatments of Back Spasms, paragraph 2"},
+        {"source": "nice-ng59", "locator": "Invasive treatments: spinal injections"},
+    ]
 
 
 async def test_category_of_causes_is_not_a_treatment_category(client: httpx.AsyncClient) -> None:

@@ -3,7 +3,7 @@
     uv run python -m tests.openapi.examples
 
 writes app/core/openapi-examples.json: for each operation, the request body sent and every success
-response, per media type, with lists cut to two entries. Run it again after changing a schema.
+response, per media type, with lists of objects cut to two entries. Run it again after changing a schema.
 """
 
 import asyncio
@@ -16,6 +16,7 @@ import orjson
 
 from tests.conftest import migrate_and_seed, serve
 from tests.platform.conftest import make_key
+from tests.triage.answers import NEGATIVE
 
 TARGET = Path(__file__).resolve().parents[2] / "app" / "core" / "openapi-examples.json"
 LD = {"Accept": "application/ld+json"}
@@ -62,13 +63,14 @@ DRAFTS: dict[str, dict[str, Any]] = {
         "summary": "A clinic leaflet on staying active with back pain.",
     },
 }
-SELF_CARE = {"age": 30, "pain_severity": 4, "duration_days": 2, "first_episode": True, "started_after_strain": True}
+SELF_CARE = {**NEGATIVE, "started_after_strain": True, "painkillers_not_helping": "unsure"}
 
 
 def trimmed(value: Any) -> Any:
-    """The value with every list cut to its first two entries."""
+    """The value with every list of objects cut to its first two entries (short lists of values stay whole)."""
     if isinstance(value, list):
-        return [trimmed(entry) for entry in value[:2]]
+        kept = value[:2] if any(isinstance(entry, dict | list) for entry in value) else value
+        return [trimmed(entry) for entry in kept]
     if isinstance(value, dict):
         return {key: trimmed(entry) for key, entry in value.items()}
     return value
@@ -116,7 +118,7 @@ async def record(url: str) -> dict[str, dict[str, Any]]:
             await call(f"GET /v1/{collection}/{{slug}}", f"/v1/{collection}/{slug}", **LD)
         await call("GET /v1/triage/questionnaire", "/v1/triage/questionnaire")
         await call("GET /v1/triage/questionnaire", "/v1/triage/questionnaire", Accept="application/fhir+json")
-        await call("POST /v1/triage", "/v1/triage", body={"answers": SELF_CARE})
+        await call("POST /v1/triage", "/v1/triage", body={"answers": SELF_CARE, "region": "GB"})
         await call("GET /v1/search", "/v1/search?q=warm&limit=2")
         cursor = (await call("GET /v1/export", "/v1/export")).json()["cursor"]
         created = await call(

@@ -48,7 +48,7 @@ async def test_export_has_every_published_item(client: httpx.AsyncClient) -> Non
     counts: dict[str, int] = {}
     for item in body["data"]:
         counts[item["type"]] = counts.get(item["type"], 0) + 1
-    assert counts == {"condition": 1, "cause": 8, "symptom": 21, "treatment": 12, "source": 8}
+    assert counts == {"condition": 1, "cause": 8, "symptom": 27, "treatment": 13, "source": 12}
     heat = next(item for item in body["data"] if item["slug"] == "heat")
     assert heat == (await client.get("/v1/treatments/heat")).json()
     again = await client.get("/v1/export", headers={"If-None-Match": response.headers["etag"]})

@@ -15,6 +15,8 @@ FIELDS = {
     "timeframe",
     "title",
     "advice",
+    "region",
+    "services",
     "reasons",
     "red_flags",
     "next_questions",
@@ -46,16 +48,30 @@ async def test_emergency_result(client: httpx.AsyncClient) -> None:
         {
             "question_id": "saddle_numbness",
             "answer": True,
+            "parts": [{"question_id": "saddle_numbness", "answer": True}],
             "level": "emergency",
-            "explanation": "Numbness around the genitals or bottom can mean cauda equina syndrome, "
-            "which needs emergency treatment.",
+            "explanation": "Numbness around the genitals or bottom can be cauda equina syndrome. "
+            "This needs treatment in hospital straight away.",
+            "action": None,
             "sources": [
                 {"source": "nhs-cauda-equina", "locator": "Symptoms"},
-                {"source": "bass-cauda-equina-2018", "locator": "Presenting symptoms"},
+                {"source": "girft-cauda-equina-2023", "locator": "Red flag symptoms"},
             ],
         }
     ]
-    assert body["ruleset_version"] == "2026-11-24.1"
+    assert body["advice"] == (
+        "Call the emergency number or go to the nearest emergency department now. Do not drive yourself. "
+        "Do not wait to see if it gets better."
+    )
+    assert body["services"] == {
+        "emergency": {"name": "the emergency number", "number": None},
+        "urgent": {"name": "an urgent care service", "number": None},
+    }
+    assert body["region"] is None
+    assert body["safety_net"] == [
+        "While you wait, call the emergency number again if you feel faint, confused or much worse."
+    ]
+    assert body["ruleset_version"] == 2
 
 
 async def test_self_care_result(client: httpx.AsyncClient) -> None:
@@ -66,16 +82,20 @@ async def test_self_care_result(client: httpx.AsyncClient) -> None:
     treatments = body["treatments"]
     assert isinstance(treatments, list)
     assert [t["slug"] for t in treatments] == [
+        "keep-active",
         "stop-activity",
         "rest",
-        "ice",
         "heat",
+        "ice",
         "gentle-stretching",
-        "compression",
     ]
-    assert body["advice"].startswith("Back spasms usually settle with self-care.")
-    assert len(body["safety_net"]) == 4
-    assert body["disclaimer"].startswith("This is general guidance, not a diagnosis.")
+    assert all(t["cautions"] for t in treatments)
+    assert body["advice"].startswith("Back spasms often get better on their own. Keep moving")
+    assert len(body["safety_net"]) == 7
+    assert body["safety_net"][0] == (
+        "Call the emergency number if you have new trouble peeing, or you cannot control your bladder or bowels."
+    )
+    assert body["disclaimer"].startswith("This is guidance, not a diagnosis. It is for adults aged 16 and over")
 
 
 async def test_strain_changes_the_self_care_advice_only(client: httpx.AsyncClient) -> None:
@@ -83,9 +103,11 @@ async def test_strain_changes_the_self_care_advice_only(client: httpx.AsyncClien
     strain = await post(client, answers(started_after_strain=True))
     assert strain["level"] == plain["level"] == "self_care"
     assert strain["advice"] != plain["advice"]
-    assert "stop the activity" in strain["advice"]
+    assert "stop the thing that caused it" in strain["advice"]
+    unsure = await post(client, answers(started_after_strain="unsure"))
+    assert unsure["advice"] == strain["advice"]
     routine = await post(client, answers(started_after_strain=True, recurrent_episodes=True))
-    assert "stop the activity" not in routine["advice"]
+    assert "stop the thing that caused it" not in routine["advice"]
 
 
 async def test_routine_lists_self_care_first_then_professional_care(client: httpx.AsyncClient) -> None:
@@ -119,17 +141,18 @@ async def test_empty_answers_ask_every_required_question(client: httpx.AsyncClie
 async def test_red_flags_and_treatments_resolve(client: httpx.AsyncClient) -> None:
     everything = {q: True for q, v in NEGATIVE.items() if isinstance(v, bool)}
     body = await post(client, {**NEGATIVE, **everything})
-    assert len(body["red_flags"]) == 17
+    assert len(body["red_flags"]) == 23
     for slug in body["red_flags"]:
         symptom = (await client.get(f"/v1/symptoms/{slug}")).json()
         assert symptom["red_flag"] is True
     routine = await post(client, answers(recurrent_episodes=True))
     for treatment in routine["treatments"]:
         item = (await client.get(f"/v1/treatments/{treatment['slug']}")).json()
-        assert (item["name"], item["summary"], item["category"]) == (
+        assert (item["name"], item["summary"], item["category"], item["cautions"]) == (
             treatment["name"],
             treatment["summary"],
             treatment["category"],
+            treatment["cautions"],
         )
 
 
@@ -139,3 +162,64 @@ async def test_same_answers_same_bytes(client: httpx.AsyncClient) -> None:
         "/v1/triage", json={"answers": dict(reversed(list(answers(cancer_history=True).items())))}
     )
     assert first.content == second.content
+
+
+@pytest.mark.parametrize("pregnant", [True, "unsure"])
+async def test_pregnancy_keeps_nsaids_and_muscle_relaxants_out(client: httpx.AsyncClient, pregnant: object) -> None:
+    body = await post(client, answers(pregnant=pregnant, recurrent_episodes=True))
+    assert body["level"] == "routine"
+    assert body["advice"] == (
+        "Tell your midwife or doctor about your back pain. "
+        "Do not take ibuprofen or muscle relaxants unless they say so."
+    )
+    slugs = [t["slug"] for t in body["treatments"]]
+    assert "nsaids" not in slugs
+    assert "muscle-relaxants" not in slugs
+    assert {"keep-active", "heat", "see-a-doctor", "physical-therapy"} <= set(slugs)
+    without = await post(client, answers(recurrent_episodes=True))
+    assert {"nsaids", "muscle-relaxants"} <= {t["slug"] for t in without["treatments"]}
+
+
+async def test_a_rule_action_replaces_the_level_advice(client: httpx.AsyncClient) -> None:
+    body = await post(client, {"pregnant_labour_signs": True})
+    assert body["advice"] == (
+        "Contact your maternity unit or labour ward now. Call the emergency number if you cannot reach them, "
+        "or if you are bleeding a lot."
+    )
+    assert body["reasons"][0]["action"] == body["advice"]
+    # With two emergencies, the first in questionnaire order that has an action gives the advice.
+    both = await post(client, {"chest_pain": True, "tearing_pain": True, "pregnant_labour_signs": True})
+    assert [r["question_id"] for r in both["reasons"]] == ["chest_pain", "tearing_pain", "pregnant_labour_signs"]
+    assert both["advice"] == "Call the emergency number now. Do not drive yourself."
+
+
+async def test_an_action_below_the_level_does_not_replace_its_advice(client: httpx.AsyncClient) -> None:
+    body = await post(client, answers(pregnant=True, fever=True))
+    assert body["level"] == "urgent"
+    assert body["advice"] == (
+        "Get an appointment with a doctor today. If you cannot get one, contact an urgent care service now."
+    )
+    pregnancy = next(r for r in body["reasons"] if r["question_id"] == "pregnant")
+    assert pregnancy["action"].startswith("Tell your midwife or doctor")
+
+
+async def test_a_combined_rule_lists_its_parts(client: httpx.AsyncClient) -> None:
+    body = await post(client, answers(sexual_dysfunction_new=True, one_leg_pain_or_numbness=True))
+    assert body["level"] == "emergency"
+    first = body["reasons"][0]
+    assert (first["question_id"], first["level"]) == ("sexual_dysfunction_new", "emergency")
+    assert first["parts"] == [
+        {"question_id": "sexual_dysfunction_new", "answer": True},
+        {"question_id": "one_leg_pain_or_numbness", "answer": True},
+    ]
+    assert body["red_flags"] == ["sexual-dysfunction-new"]
+
+
+async def test_unsure_on_an_emergency_question_says_a_serious_cause_was_not_ruled_out(
+    client: httpx.AsyncClient,
+) -> None:
+    body = await post(client, answers(saddle_numbness="unsure"))
+    assert (body["level"], body["timeframe"]) == ("urgent", "today")
+    assert body["reasons"][0]["answer"] == "unsure"
+    assert body["reasons"][0]["explanation"].startswith("You were not sure about a sign of an emergency.")
+    assert body["red_flags"] == []

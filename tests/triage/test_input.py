@@ -16,10 +16,42 @@ async def problem(client: httpx.AsyncClient, content: bytes, status: int, **head
     return body
 
 
-@pytest.mark.parametrize("value", ["1", '"yes"', '"true"', "0", "[]", "{}", "1.0"])
-async def test_bool_is_only_true_or_false(client: httpx.AsyncClient, value: str) -> None:
+@pytest.mark.parametrize("value", ["1", '"yes"', '"true"', '"Unsure"', '"not sure"', "0", "[]", "{}", "1.0"])
+async def test_bool_is_only_true_false_or_unsure(client: httpx.AsyncClient, value: str) -> None:
     body = await problem(client, f'{{"answers": {{"fever": {value}}}}}'.encode(), 422)
-    assert body["errors"] == [{"loc": ["body", "answers", "fever"], "msg": "must be true or false"}]
+    assert body["errors"] == [{"loc": ["body", "answers", "fever"], "msg": 'must be true, false or "unsure"'}]
+
+
+async def test_unsure_is_not_a_number(client: httpx.AsyncClient) -> None:
+    body = await problem(client, b'{"answers": {"age": "unsure"}}', 422)
+    assert body["errors"] == [{"loc": ["body", "answers", "age"], "msg": "must be a whole number"}]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"answers": {"bladder_or_bowel_change": true, "bladder_or_bowel_change": false}}',
+        b'{"answers": {"bladder_or_bowel_change": false, "bladder_or_bowel_change": true}}',
+        b'{"answers": {"bladder_or_bowel_change": true, "bladder_or_bowel_change": true}}',
+        rb'{"answers": {"bladder_or_bowel_change": true, "bl\u0061dder_or_bowel_change": false}}',
+    ],
+)
+async def test_a_question_answered_twice_is_a_422_naming_it(client: httpx.AsyncClient, content: bytes) -> None:
+    body = await problem(client, content, 422)
+    assert body["errors"] == [{"loc": ["body", "answers", "bladder_or_bowel_change"], "msg": "answered more than once"}]
+
+
+async def test_answers_given_twice_is_a_422(client: httpx.AsyncClient) -> None:
+    body = await problem(client, b'{"answers": {"chest_pain": true}, "answers": {}}', 422)
+    assert body["errors"] == [{"loc": ["body", "answers"], "msg": "given more than once"}]
+
+
+@pytest.mark.parametrize("region", ['"FR"', '"gb"', '""', "1", "true", '["GB"]'])
+async def test_an_unknown_region_is_a_422_listing_the_known_ones(client: httpx.AsyncClient, region: str) -> None:
+    body = await problem(client, f'{{"answers": {{}}, "region": {region}}}'.encode(), 422)
+    assert body["errors"] == [
+        {"loc": ["body", "region"], "msg": "unknown region; known regions: AU, CA, GB, IE, NZ, US"}
+    ]
 
 
 @pytest.mark.parametrize("value", ["true", "false", "30.5", '"40"', "0.1", "[40]", "{}"])
@@ -40,10 +72,12 @@ async def test_a_number_with_no_fraction_is_an_integer(client: httpx.AsyncClient
     assert response.json()["reasons"][0] == {
         "question_id": "age",
         "answer": 15,
+        "parts": [{"question_id": "age", "answer": 15}],
         "level": "urgent",
-        "explanation": "This service is for people aged 16 and over; a child or young person with back pain "
-        "needs a clinician.",
-        "sources": [{"source": "nice-ng59", "locator": "Scope (people aged 16 and over)"}],
+        "explanation": "This service is for people aged 16 and over. A child with back pain needs to see a doctor "
+        "or nurse.",
+        "action": None,
+        "sources": [{"source": "nice-ng59", "locator": "Who is it for (people aged 16 and over)"}],
     }
 
 

@@ -20,15 +20,16 @@ async def test_steps_and_questions(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/triage/questionnaire")
     assert response.status_code == 200
     body = response.json()
-    assert body["ruleset_version"] == "2026-11-24.1"
+    assert body["ruleset_version"] == 2
+    assert body["intro"].startswith("This check is for adults aged 16 and over with back pain. It is not for labour.")
     assert [(s["step"], s["title"]) for s in body["steps"]] == [
         (1, "Emergency signs"),
-        (2, "Urgent signs"),
+        (2, "Signs that need a doctor soon"),
         (3, "About your pain"),
     ]
     ids = [q["id"] for step in body["steps"] for q in step["questions"]]
     assert ids == [*REQUIRED_IN_ORDER, "started_after_strain"]
-    assert [len(s["questions"]) for s in body["steps"]] == [7, 10, 9]
+    assert [len(s["questions"]) for s in body["steps"]] == [10, 13, 10]
     by_id = {q["id"]: q for step in body["steps"] for q in step["questions"]}
     assert by_id["age"] == {
         "id": "age",
@@ -44,6 +45,8 @@ async def test_steps_and_questions(client: httpx.AsyncClient) -> None:
     assert (by_id["duration_days"]["min"], by_id["duration_days"]["max"]) == (0, 3650)
     assert by_id["started_after_strain"]["required"] is False
     assert "min" not in by_id["fever"]
+    assert by_id["fever"]["answers"] == [True, False, "unsure"]
+    assert "answers" not in by_id["age"]
     assert all(q["text"] and q["help"] for q in by_id.values())
 
 
@@ -68,7 +71,13 @@ async def test_fhir_r4_questionnaire(client: httpx.AsyncClient) -> None:
     assert [(g["linkId"], g["type"]) for g in groups] == [("step-1", "group"), ("step-2", "group"), ("step-3", "group")]
     questions = {item["linkId"]: item for g in groups for item in g["item"]}
     assert list(questions) == [*REQUIRED_IN_ORDER, "started_after_strain"]
-    assert questions["fever"]["type"] == "boolean"
+    assert questions["fever"]["type"] == "choice"
+    assert [option["valueCoding"]["code"] for option in questions["fever"]["answerOption"]] == [
+        "Y",
+        "N",
+        "asked-unknown",
+    ]
+    assert resource["version"] == "2"
     assert questions["fever"]["required"] is True
     assert questions["started_after_strain"]["required"] is False
     assert questions["age"]["type"] == "integer"
@@ -84,17 +93,15 @@ async def test_a_new_ruleset_version_is_served_within_two_seconds(databases: Emp
     url = databases.create()
     migrate_and_seed(url)
     document = read_ruleset()
-    newer = document.model_copy(update={"version": "2026-12-01.1"})
+    newer = document.model_copy(update={"version": 3})
     async with serve(url) as client:
-        assert (await client.get("/v1/triage/questionnaire")).json()["ruleset_version"] == "2026-11-24.1"
+        assert (await client.get("/v1/triage/questionnaire")).json()["ruleset_version"] == 2
         engine = make_engine(url)
         with Session(engine) as session:
             assert store_ruleset(session=session, document=newer)
             bump_content_version(session=session)
             session.commit()
         engine.dispose()
-        await served_within_two_seconds(
-            client, "/v1/triage/questionnaire", lambda b: b["ruleset_version"] == "2026-12-01.1"
-        )
+        await served_within_two_seconds(client, "/v1/triage/questionnaire", lambda b: b["ruleset_version"] == 3)
         result = (await client.post("/v1/triage", json={"answers": {"chest_pain": True}})).json()
-        assert result["ruleset_version"] == "2026-12-01.1"
+        assert result["ruleset_version"] == 3

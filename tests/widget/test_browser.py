@@ -1,6 +1,7 @@
 """The widget in Chromium, embedded in a page on another origin than the API."""
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -78,7 +79,7 @@ def test_guide_renders(page: Any, api: ServedApi, host: HostPages) -> None:
     assert flags.first.inner_text().splitlines() == [f"Emergency{first_flag['name']}", first_flag["action"]]
     sources = widget.locator(".sources li")
     assert sources.first.inner_text().startswith("Understanding and Treating Back Spasms (Renova)\nSections: ")
-    assert widget.locator(".reviewed").inner_text() == "Last reviewed: 24 November 2026"
+    assert widget.locator(".reviewed").inner_text() == "Last reviewed: 25 November 2026"
     # The seo attribute puts the condition's schema.org JSON-LD into the host page's head.
     injected = page.locator('head script[type="application/ld+json"]').text_content()
     linked = api_json(api, "/v1/conditions/back-spasms", headers={"Accept": "application/ld+json"})
@@ -91,26 +92,36 @@ def test_guide_renders(page: Any, api: ServedApi, host: HostPages) -> None:
     assert contrast(text, background) >= AA_TEXT
 
 
-def answer_step(page: Any, ticks: frozenset[str] = frozenset(), numbers: dict[str, int] | None = None) -> None:
+def choose(page: Any, question: str, answer: object) -> None:
+    """Pick yes, no or not sure for one question (a click: an emergency answer takes the choices away at once)."""
+    value = "unsure" if answer == "unsure" else str(bool(answer)).lower()
+    page.locator(f'{WIDGET} [data-question="{question}"] input[value="{value}"]').click()
+
+
+def answer_step(page: Any, answers: Mapping[str, object] | None = None, *, submit: bool = True) -> None:
+    """Answer every question of the shown step (yes/no questions no unless given), then go on."""
+    answers = answers or {}
     widget = page.locator(WIDGET)
-    for name in ticks:
-        widget.locator(f'input[name="{name}"]').check()
-    for name, value in (numbers or {}).items():
-        widget.locator(f'input[name="{name}"]').fill(str(value))
-    widget.locator('button[type="submit"]').click()
+    for group in widget.locator("fieldset[data-question]").all():
+        question = group.get_attribute("data-question")
+        if answers.get(question, False) is not None:
+            choose(page, question, answers.get(question, False))
+    for number in widget.locator('input[type="number"]').all():
+        number.fill(str(answers[number.get_attribute("name")]))
+    if submit:
+        widget.locator('button[type="submit"]').click()
 
 
 def test_self_care_walk_through_ends_with_the_self_care_result(page: Any, api: ServedApi, host: HostPages) -> None:
     page.goto(host.page("triage", script=api.origin, api_base=api.origin, view="triage"))
     widget = page.locator(WIDGET)
-    expect(widget.locator("legend")).to_have_text("Step 1 of 3: Emergency signs")
+    step = widget.locator("fieldset:not([data-question]) > legend")
+    expect(step).to_have_text("Step 1 of 3: Emergency signs")
     answer_step(page)
-    expect(widget.locator("legend")).to_have_text("Step 2 of 3: Urgent signs")
+    expect(step).to_have_text("Step 2 of 3: Signs that need a doctor soon")
     answer_step(page)
-    expect(widget.locator("legend")).to_have_text("Step 3 of 3: About your pain")
-    numbers = {name: value for name, value in SELF_CARE.items() if isinstance(value, int) and value is not True}
-    ticks = {name for name, value in SELF_CARE.items() if value is True}
-    answer_step(page, frozenset(ticks), numbers)
+    expect(step).to_have_text("Step 3 of 3: About your pain")
+    answer_step(page, SELF_CARE)
     result = widget.locator(".result")
     result.wait_for()
     questionnaire = api_json(api, "/v1/triage/questionnaire")
@@ -122,7 +133,7 @@ def test_self_care_walk_through_ends_with_the_self_care_result(page: Any, api: S
     assert result.locator(".action").inner_text() == expected["advice"]
     assert result.locator(".timeframe").inner_text() == "When: Look after it at home; no appointment needed now"
     assert result.locator(".treatments li").all_inner_texts() == [
-        f"{t['name']}: {t['summary']}" for t in expected["treatments"]
+        f"{t['name']}: {t['summary']}\nTake care: {t['cautions']}" for t in expected["treatments"]
     ]
     assert result.locator(".safety-net li").all_inner_texts() == expected["safety_net"]
     assert result.locator(".disclaimer").inner_text() == expected["disclaimer"]
@@ -135,8 +146,8 @@ def test_self_care_walk_through_ends_with_the_self_care_result(page: Any, api: S
 def test_emergency_answer_ends_early_with_the_emergency_result(page: Any, api: ServedApi, host: HostPages) -> None:
     page.goto(host.page("emergency", script=api.origin, api_base=api.origin, view="triage"))
     widget = page.locator(WIDGET)
-    # Step 1 of 3, and no "Next": the answer alone ends the questions (click, as the box is gone at once).
-    widget.locator('input[name="saddle_numbness"]').click()
+    # Step 1 of 3, and no "Next": the answer alone ends the questions (click, as the choice is gone at once).
+    widget.locator('[data-question="saddle_numbness"] input[value="true"]').click()
     result = widget.locator(".result")
     result.wait_for()
     expected = api_json(api, "/v1/triage", method="POST", json={"answers": {"saddle_numbness": True}})
@@ -177,11 +188,11 @@ FOCUSED = """() => {
 def complete_by_keyboard(page: Any) -> set[str]:
     """Answer the whole triage with Tab, Space, digits and Enter only; returns the answers given."""
     widget = page.locator(WIDGET)
-    widget.locator("legend").wait_for()
+    widget.locator("legend").first.wait_for()
     typed: set[str] = set()
     visited = 0
     page.keyboard.press("Tab")
-    for _ in range(120):
+    for _ in range(200):
         if widget.locator(".result").count():
             break
         focused = page.evaluate(FOCUSED)
@@ -189,10 +200,10 @@ def complete_by_keyboard(page: Any) -> set[str]:
         assert focused["labelled"], focused
         if focused["tag"] in ("input", "button"):
             assert focused["outline"] == "solid", f"no visible focus on {focused}"
-        if focused["tag"] == "input" and focused["type"] == "checkbox" and SELF_CARE.get(focused["name"]) is True:
-            if focused["name"] not in typed:
-                page.keyboard.press("Space")
-                typed.add(focused["name"])
+        if focused["tag"] == "input" and focused["type"] == "radio" and focused["name"] not in typed:
+            # Tab lands on a group's first choice (yes): Space picks it, the down arrow moves to no and picks it.
+            page.keyboard.press("Space" if SELF_CARE.get(focused["name"]) is True else "ArrowDown")
+            typed.add(focused["name"])
         elif focused["tag"] == "input" and focused["type"] == "number" and focused["name"] not in typed:
             page.keyboard.type(str(SELF_CARE[focused["name"]]))
             typed.add(focused["name"])
@@ -210,7 +221,8 @@ def test_keyboard_only_completion(page: Any, api: ServedApi, host: HostPages) ->
     typed = complete_by_keyboard(page)
     result = page.locator(f"{WIDGET} .result")
     assert result.get_attribute("data-level") == "self_care"
-    assert typed == {"age", "pain_severity", "duration_days", "first_episode", "started_after_strain"}
+    assert {"age", "pain_severity", "duration_days", "first_episode", "started_after_strain"} <= typed
+    assert len(typed) == 33  # every question, the optional one too
     # The result takes focus, so keyboard and screen-reader users land on it.
     assert page.evaluate(FOCUSED)["tag"] == "h3"
 
@@ -272,7 +284,7 @@ def test_demo_page_reads_and_completes_with_the_keyboard(page: Any, api: ServedA
     widget = page.locator(WIDGET)
     widget.locator(".reviewed").wait_for()
     assert widget.locator("section h2").all_inner_texts() == ["Check your back pain", "Back spasms"]
-    assert widget.locator("legend").inner_text() == "Step 1 of 3: Emergency signs"
+    assert widget.locator("fieldset:not([data-question]) > legend").inner_text() == "Step 1 of 3: Emergency signs"
     assert page.locator('head script[type="application/ld+json"]').count() == 1
     assert page.evaluate("customElements.get('back-pain-guide').version") == "1.0.0"
     button = widget.locator('button[type="submit"]')
