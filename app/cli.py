@@ -19,6 +19,8 @@ from app.content.service import published_content
 from app.content.snapshot import COLLECTIONS
 from app.core.config import get_settings
 from app.core.db import alembic_config, get_engine
+from app.core.errors import Conflict
+from app.core.server import BoundedHttpToolsProtocol
 from app.platform.keys.router import KeyCreate
 from app.platform.keys.service import Scope, create_key
 from app.triage.engine import compile_ruleset
@@ -95,6 +97,8 @@ def serve(
         log_level=get_settings().log_level,
         # The app applies FORWARDED_ALLOW_IPS itself, so the server must not rewrite the client first.
         proxy_headers=False,
+        # Bounded header size and time, and problem+json for what the server itself refuses.
+        http=BoundedHttpToolsProtocol,
     )
 
 
@@ -117,7 +121,11 @@ def create_key_command(
             typer.echo(f"error: {'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
         raise typer.Exit(2) from None
     with Session(get_engine()) as session:
-        row, key = create_key(session=session, **body.model_dump(), actor="cli")
+        try:
+            row, key = create_key(session=session, **body.model_dump(), actor="cli")
+        except Conflict as exc:
+            typer.echo(f"error: {exc.detail}", err=True)
+            raise typer.Exit(2) from None
     typer.echo(f"created key {row.prefix}... ({row.id}) for {row.name} with scopes {', '.join(row.scopes)}")
     typer.echo(key)
 

@@ -17,6 +17,7 @@ from app.core.docs import install_docs
 from app.core.edge import Edge
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
+from app.core.logs import install_log_redaction
 from app.platform.editing.router import router as editing_router
 from app.platform.guard import UNLIMITED_PATHS, Guard
 from app.platform.keys.router import router as keys_router
@@ -38,6 +39,7 @@ red flags. Every error is an RFC 9457 problem (`application/problem+json`)."""
 def create_app(settings: Settings | None = None) -> Edge:
     """Build the API: the edge (proxy headers, keys, limits, metrics, fast paths) in front of FastAPI."""
     settings = settings or get_settings()
+    install_log_redaction()
     engine = make_engine(settings.database_url)
     store = SnapshotStore(
         engine,
@@ -49,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Edge:
         ),
     )
     keyring = KeyRing(engine)
+    limits = RateLimits(settings.redis_url) if settings.rate_limit_enabled else None
 
     def refresh() -> None:
         store.try_refresh()
@@ -69,6 +72,8 @@ def create_app(settings: Settings | None = None) -> Edge:
         poller.cancel()
         with suppress(asyncio.CancelledError):
             await poller
+        if limits is not None:
+            await limits.close()
         engine.dispose()
 
     api = FastAPI(
@@ -79,6 +84,9 @@ def create_app(settings: Settings | None = None) -> Edge:
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        # A redirect to the path without its slash would be built from the Host header, which the
+        # client controls; an unknown path gets a 404 problem instead.
+        redirect_slashes=False,
     )
     api.state.settings = settings
     api.state.engine = engine
@@ -100,7 +108,6 @@ def create_app(settings: Settings | None = None) -> Edge:
         api.include_router(router)
     install_docs(api, unlimited=UNLIMITED_PATHS)
     templates = [route.path for router in routers for route in router.routes if isinstance(route, APIRoute)]
-    limits = RateLimits(settings.redis_url) if settings.rate_limit_enabled else None
     guard = Guard(keyring, limits, settings)
     metrics = Metrics([*templates, "/openapi.json", "/docs"])
     return Edge(

@@ -20,6 +20,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import alembic_config, get_engine, make_engine
 from app.core.edge import Edge
 from app.main import create_app
+from app.platform.keys.service import Scope, create_key
 from seed.loader import load_seed
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -112,6 +113,50 @@ def database_env(databases: EmptyDatabase, monkeypatch: pytest.MonkeyPatch) -> I
     get_engine().dispose()
     get_settings.cache_clear()
     get_engine.cache_clear()
+
+
+def make_key(url: str, *scopes: str, name: str | None = None, **options: Any) -> str:
+    """Create a key in the database the way `backpain keys create` does; returns the key.
+
+    Each gets a name of its own unless the test names it: a live key's name is unique."""
+    name = name or f"tester-{uuid.uuid4().hex[:8]}"
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            _, key = create_key(
+                session=session,
+                name=name,
+                scopes=[Scope(scope) for scope in scopes],
+                allowed_origins=options.get("allowed_origins", []),
+                rate_limit_per_minute=options.get("rate_limit_per_minute"),
+                actor="tests",
+            )
+    finally:
+        engine.dispose()
+    return key
+
+
+def bearer(key: str) -> dict[str, str]:
+    """The Authorization header for a key."""
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def fresh_url(databases: EmptyDatabase) -> str:
+    """A migrated and seeded database of its own, for tests that write."""
+    url = databases.create()
+    migrate_and_seed(url)
+    return url
+
+
+@pytest.fixture
+def key_for(fresh_url: str) -> Callable[..., str]:
+    """Make keys on the test's own database."""
+
+    def make(*scopes: str, **options: Any) -> str:
+        return make_key(fresh_url, *scopes, **options)
+
+    return make
 
 
 @pytest.fixture

@@ -7,6 +7,16 @@ from typing import Any
 from app.core.config import Settings
 
 JSONLD_MEDIA_TYPE = b"application/ld+json; charset=utf-8"
+# Sites paste JSON-LD into <script type="application/ld+json">, where "</script>" in a string would
+# end the element. These characters only occur inside JSON strings, so escaping them keeps the JSON.
+_HTML_SAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+
+
+def html_safe(json_text: bytes) -> bytes:
+    """JSON text with <, > and & written as \\u escapes, safe inside an HTML script element."""
+    return json_text.decode().translate(_HTML_SAFE).encode()
+
+
 # The schema.org type each item type is about.
 ENTITY_TYPES = {
     "condition": "MedicalCondition",

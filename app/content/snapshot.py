@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.content.feed import Entry, Feed, encode_position
-from app.content.jsonld import JSONLD_MEDIA_TYPE, Item, Publisher, linked_data
+from app.content.jsonld import JSONLD_MEDIA_TYPE, Item, Publisher, html_safe, linked_data
 from app.content.models import SLUG_RE, CauseCategory, ItemType, TreatmentCategory
 from app.content.service import PublishedContent, content_version, published_content
 from app.core.cursors import unwrap, wrap
@@ -181,7 +181,8 @@ class Snapshot:
 
         def build() -> Representation:
             document = linked_data(orjson.loads(detail.identity.body), lookup=lookup, publisher=publisher)
-            return Representation.build(compact_json(document), media_type=JSONLD_MEDIA_TYPE, vary=DETAIL_VARY)
+            body = html_safe(compact_json(document))
+            return Representation.build(body, media_type=JSONLD_MEDIA_TYPE, vary=DETAIL_VARY)
 
         return self.memo(("jsonld", collection, slug, publisher), build)
 

@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     rate_limit_key_per_minute: int = Field(
         default=1200, ge=1, description="Requests per minute for a key that has no limit of its own."
     )
+    rate_limit_key_per_client_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description=(
+            "Requests per minute from one client IP with a key locked to origins (a clinic's widget key),"
+            " on top of the key's own limit, so one address cannot use up a clinic's key."
+        ),
+    )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",
         description="Comma-separated proxy IPs or networks whose X-Forwarded-For is trusted; '*' trusts all.",

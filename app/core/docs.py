@@ -6,10 +6,10 @@ from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 
 from app.core.errors import PROBLEM_MEDIA_TYPE, problem_responses
 from app.core.http import PreparedResponse, Representation, represent
+from app.core.pages import SWAGGER_UI_CDN, content_security_policy, docs_page
 
 # What the edge may answer before any route: an unknown key, a key used from another origin, or
 # a caller over its rate limit.
@@ -73,6 +73,11 @@ def _finish(schema: dict[str, Any], unlimited: frozenset[str]) -> dict[str, Any]
             for media_type, media in operation.get("requestBody", {}).get("content", {}).items():
                 if "request" in recorded and media_type == "application/json":
                     media.setdefault("example", recorded["request"])
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "header" and parameter["name"] == "If-Match":
+                    # Required, so generated clients send it; a request without it still gets its 428.
+                    parameter["required"] = True
+                    parameter["schema"] = {"type": "string", "minLength": 1, "maxLength": 200}
             responses = operation.setdefault("responses", {})
             for status, response in responses.items():
                 for media_type, media in response.get("content", {}).items():
@@ -117,8 +122,12 @@ def install_docs(app: FastAPI, *, unlimited: frozenset[str] = frozenset()) -> No
 
     @cache
     def docs_representation() -> Representation:
-        page = get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} docs")
-        return Representation.build(bytes(page.body), media_type=b"text/html; charset=utf-8")
+        page = docs_page(f"{app.title} docs", "/openapi.json")
+        # Swagger UI sets style attributes as it renders, hence 'unsafe-inline' for styles alone.
+        policy = content_security_policy(page, script=SWAGGER_UI_CDN, style=f"{SWAGGER_UI_CDN} 'unsafe-inline'")
+        return Representation.build(
+            page, media_type=b"text/html; charset=utf-8", extra_headers=[(b"content-security-policy", policy)]
+        )
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi_document(request: Request) -> PreparedResponse:

@@ -36,15 +36,18 @@ ALLOWED_METHODS = ("GET", "POST")
 ALLOWED_HEADERS = ("Authorization", "X-API-Key", "Content-Type", "If-None-Match", "If-Match", "X-Request-ID")
 # One policy for every response: any origin, no credentials. The answer is then the same for
 # every origin, so shared caches keep one copy and no Vary: Origin is needed.
-CORS_HEADERS: list[tuple[bytes, bytes]] = [
+STAMPED_HEADERS: list[tuple[bytes, bytes]] = [
     (b"access-control-allow-origin", b"*"),
     (b"access-control-expose-headers", ", ".join(EXPOSED_HEADERS).encode()),
+    # Every body is what its Content-Type says; browsers must not guess another.
+    (b"x-content-type-options", b"nosniff"),
 ]
 PREFLIGHT_HEADERS: list[tuple[bytes, bytes]] = [
     (b"access-control-allow-origin", b"*"),
     (b"access-control-allow-methods", ", ".join(ALLOWED_METHODS).encode()),
     (b"access-control-allow-headers", ", ".join(ALLOWED_HEADERS).encode()),
     (b"access-control-max-age", b"86400"),
+    (b"x-content-type-options", b"nosniff"),
     (b"content-length", b"0"),
 ]
 
@@ -140,7 +143,7 @@ class Edge:
         if method == "OPTIONS" and preflight is not None:
             await _send_all(send, 204, [*PREFLIGHT_HEADERS, (b"x-request-id", request_id)], b"")
             return 204
-        stamps = [*CORS_HEADERS, (b"x-request-id", request_id)]
+        stamps = [*STAMPED_HEADERS, (b"x-request-id", request_id)]
         sent = 500
 
         async def send_stamped(message: Message) -> None:

@@ -142,6 +142,9 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = errors
+    # A problem describes this request at this moment: no cache on the way may keep it (a CDN would
+    # otherwise cache a 404 heuristically, and serve it after the item is published).
+    headers = {"Cache-Control": "no-store", **(headers or {})}
     return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 

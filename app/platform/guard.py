@@ -29,6 +29,7 @@ class Guard:
         self.limits = limits  # None: a gateway in front limits instead
         self.anonymous_limit = settings.rate_limit_anonymous_per_minute
         self.key_limit = settings.rate_limit_key_per_minute
+        self.key_client_limit = settings.rate_limit_key_per_client_per_minute
         self._reloaded = 0.0
         self._reloading: asyncio.Future[None] | None = None
 
@@ -54,10 +55,18 @@ class Guard:
             verdict = await self._count("anonymous", ip, self.anonymous_limit)
         else:
             scope[PRINCIPAL] = principal
+            if principal.allowed_origins:
+                # A key locked to a clinic's sites is public (it is in their pages): a refusal counts
+                # against the caller's address, never the key, and each address gets only its share.
+                if origin is None or origin.decode("latin-1").lower() not in principal.allowed_origins:
+                    verdict = await self._count("anonymous", ip, self.anonymous_limit)
+                    if verdict is not None and not verdict.allowed:
+                        return _over(verdict)
+                    return _refuse(verdict, ForbiddenOrigin(_ORIGIN_REFUSAL if origin else _NO_ORIGIN_REFUSAL))
+                share = await self._count("key-client", f"{principal.id} {ip}", self.key_client_limit)
+                if share is not None and not share.allowed:
+                    return _over(share)
             verdict = await self._count("key", str(principal.id), principal.rate_limit_per_minute or self.key_limit)
-            elsewhere = origin is not None and origin.decode("latin-1").lower() not in principal.allowed_origins
-            if principal.allowed_origins and elsewhere:
-                return _refuse(verdict, ForbiddenOrigin("This API key is not allowed from this origin."))
         if verdict is None:
             return [], None
         if not verdict.allowed:
@@ -90,6 +99,10 @@ class Guard:
 
 class ForbiddenOrigin(Forbidden):
     code = "forbidden-origin"
+
+
+_ORIGIN_REFUSAL = "This API key is not allowed from this origin."
+_NO_ORIGIN_REFUSAL = "This API key is locked to its websites: send it from one of them, with their Origin."
 
 
 def _over(verdict: Verdict) -> tuple[Headers, Response]:

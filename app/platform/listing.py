@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from app.content.snapshot import CURSOR_MAX_LENGTH, CURSOR_PATTERN, MAX_LIMIT, decode_cursor, encode_cursor
 from app.core.errors import BadRequest
-from app.core.http import INT32, JSON_MEDIA_TYPE
+from app.core.http import INT32, INT32_MAX, JSON_MEDIA_TYPE
 
 PRIVATE = {"Cache-Control": "no-store"}
 LimitQuery = Annotated[
@@ -45,6 +45,14 @@ def position(cursor: str | None, parse: Callable[[str], Key]) -> Key | None:
         return parse(decode_cursor(cursor))
     except ValueError:
         raise BadRequest("The cursor is not valid; start again without one.") from None
+
+
+def row_number(text: str) -> int:
+    """A row number from a cursor: a whole number a database integer column can hold, else ValueError."""
+    number = int(text)
+    if not 0 <= number <= INT32_MAX:
+        raise ValueError(f"{number} is out of range")
+    return number
 
 
 def page(

@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.responses import Response
 from starlette.routing import compile_path
@@ -20,6 +20,11 @@ LATENCY = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 RATE_LIMITED = Counter("backpain_rate_limited", "Requests refused for being over a rate limit.", ["policy"])
+RATE_LIMIT_STORE_FALLBACK = Gauge(
+    "backpain_rate_limit_store_fallback",
+    "1 while this worker counts rate limits in process because the shared store (Redis) is unreachable.",
+    multiprocess_mode="max",
+)
 TRIAGE_LEVELS = Counter("backpain_triage_assessments", "Triage assessments answered, by level.", ["level"])
 
 router = APIRouter(tags=["operations"])

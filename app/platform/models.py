@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.content.models import SLUG_MAX_LENGTH
@@ -14,6 +14,16 @@ class ApiKey(SQLModel, table=True):
     """An API key: only its SHA-256 hash and a short display prefix are kept."""
 
     __tablename__ = "api_key"
+    # One live key per name, so that the audit log's actor names one key.
+    __table_args__ = (
+        Index(
+            "uq_api_key_live_name",
+            "name",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     name: str = Field(max_length=100)

@@ -5,22 +5,35 @@ limit at once (`incr` by that amount, which `limits` makes atomic in Redis) and 
 So a key limited to 1200 a minute costs one Redis round trip per 12 requests, and a limit under 200
 a minute asks on every request and is exact across every worker. Tokens leased but unspent when a
 window ends make the others get slightly less, never more: at most 1% of the limit per other worker.
+
+Concurrent requests that find the lease spent share one lease request in flight, and what it grants
+adds to the lease, so no granted token is thrown away (that would refuse requests within the limit).
+
+When Redis fails or hangs, a circuit breaker stops asking it for a few seconds and counts in this
+process instead: every worker then limits on its own (a little looser across workers, never off),
+and requests do not wait on a dead store. The change of state is logged once and shown as a metric.
 """
 
+import asyncio
 import logging
 import math
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from redis.asyncio import ConnectionPool
+
+from app.platform.metrics import RATE_LIMIT_STORE_FALLBACK
 
 logger = logging.getLogger("app.ratelimit")
 
 WINDOW_SECONDS = 60
 LEASE_FRACTION = 100  # a lease is at most 1/100 of the limit
+BACKOFF_SECONDS = 5.0  # how long a failed store is left alone before it is tried again
+STORE_TIMEOUT_SECONDS = 0.25
 
 
 class Verdict(NamedTuple):
@@ -56,54 +69,86 @@ class _Lease:
 class RateLimits:
     """Fixed one-minute windows; the counters live in Redis when a URL is given, else in this process."""
 
-    def __init__(self, redis_url: str | None = None) -> None:
-        self.storage: Storage = (
-            RedisStorage(
-                f"async+{redis_url}",
-                implementation="redispy",
-                socket_timeout=0.5,
-                socket_connect_timeout=0.5,
+    def __init__(self, redis_url: str | None = None, *, backoff: float = BACKOFF_SECONDS) -> None:
+        self.local = MemoryStorage()
+        self.storage: Storage = self.local
+        self._pool: ConnectionPool | None = None
+        if redis_url:
+            # Our own pool, so that close() can release its connections.
+            self._pool = ConnectionPool.from_url(
+                redis_url, socket_timeout=STORE_TIMEOUT_SECONDS, socket_connect_timeout=STORE_TIMEOUT_SECONDS
             )
-            if redis_url
-            else MemoryStorage()
-        )
+            # `limits` documents connection_pool, though its annotation of **options leaves it out.
+            pool: dict[str, Any] = {"connection_pool": self._pool}
+            self.storage = RedisStorage(f"async+{redis_url}", implementation="redispy", **pool)
+        self.backoff = backoff
         self._items: dict[int, RateLimitItem] = {}
         self._leases: dict[tuple[str, str, int], _Lease] = {}
+        self._asking: dict[tuple[str, str, int], asyncio.Future[_Lease]] = {}
+        self._open_until = 0.0  # the circuit: until then, count in this process
         self.failing = False
 
-    async def hit(self, policy: str, identity: str, per_minute: int) -> Verdict | None:
-        """Count one request; None when the counter store is unreachable (the request is let through)."""
+    async def close(self) -> None:
+        """Release the connections to Redis."""
+        if self._pool is not None:
+            await self._pool.aclose()
+
+    async def hit(self, policy: str, identity: str, per_minute: int) -> Verdict:
+        """Count one request against the limit."""
+        key = (policy, identity, per_minute)
         now = time.time()
-        lease = self._leases.get((policy, identity, per_minute))
-        if lease is None or lease.resets_at <= now or (lease.tokens == 0 and lease.unleased > 0):
-            lease = await self._lease(policy, identity, per_minute)
-            if lease is None:
-                return None
+        lease = self._leases.get(key)
+        while lease is None or lease.resets_at <= now or (lease.tokens == 0 and lease.unleased > 0):
+            asking = self._asking.get(key)
+            if asking is None:
+                asking = self._asking[key] = asyncio.ensure_future(self._lease(policy, identity, per_minute))
+                asking.add_done_callback(lambda _: self._asking.pop(key, None))
+            lease = await asyncio.shield(asking)
+            now = time.time()
         allowed = lease.tokens > 0
         if allowed:
             lease.tokens -= 1
         reset = min(WINDOW_SECONDS, max(1, math.ceil(lease.resets_at - now)))
         return Verdict(allowed, policy, per_minute, lease.unleased + lease.tokens, reset)
 
-    async def _lease(self, policy: str, identity: str, per_minute: int) -> _Lease | None:
+    async def _count(self, key: str, item: RateLimitItem, size: int) -> tuple[int, float]:
+        """Add `size` to the shared counter, or to this process's while the circuit is open."""
+        if self.storage is not self.local and time.monotonic() >= self._open_until:
+            try:
+                count = await self.storage.incr(key, item.get_expiry(), amount=size)
+                resets_at = await self.storage.get_expiry(key)
+            except Exception as exc:
+                self._open_until = time.monotonic() + self.backoff
+                if not self.failing:  # once per outage
+                    logger.warning(
+                        "rate-limit store unreachable (%s): counting in each process until it answers",
+                        type(exc).__name__,
+                    )
+                    RATE_LIMIT_STORE_FALLBACK.set(1)
+                self.failing = True
+            else:
+                if self.failing:
+                    logger.warning("rate-limit store recovered: counting in it again")
+                    RATE_LIMIT_STORE_FALLBACK.set(0)
+                    self.failing = False
+                return count, resets_at
+        return await self.local.incr(key, item.get_expiry(), amount=size), await self.local.get_expiry(key)
+
+    async def _lease(self, policy: str, identity: str, per_minute: int) -> _Lease:
         item = self._items.get(per_minute)
         if item is None:
             item = self._items[per_minute] = RateLimitItemPerMinute(per_minute)
         key = item.key_for(policy, identity)
         size = max(1, per_minute // LEASE_FRACTION)
-        try:
-            count = await self.storage.incr(key, item.get_expiry(), amount=size)
-            resets_at = await self.storage.get_expiry(key)
-        except Exception as exc:
-            if not self.failing:  # once per outage
-                logger.warning("rate-limit store unreachable, not limiting: %s", type(exc).__name__)
-            self.failing = True
-            return None
-        if self.failing:
-            logger.warning("rate-limit store recovered")
-            self.failing = False
+        count, resets_at = await self._count(key, item, size)
         granted = max(0, min(size, per_minute - (count - size)))
-        lease = _Lease(granted, max(0, per_minute - count), resets_at)
+        unleased = max(0, per_minute - count)
+        lease = self._leases.get((policy, identity, per_minute))
+        if lease is not None and lease.resets_at == resets_at:  # the same window: add to what is left
+            lease.tokens += granted
+            lease.unleased = unleased
+            return lease
+        lease = _Lease(granted, unleased, resets_at)
         if len(self._leases) > 100_000:  # many clients seen once: forget them all rather than grow
             self._leases.clear()
         self._leases[policy, identity, per_minute] = lease

@@ -8,7 +8,7 @@ from app.content.models import ItemType
 from app.content.router import SnapshotDep
 from app.content.snapshot import DEFAULT_LIMIT, MAX_LIMIT
 from app.core.errors import problem_responses
-from app.core.http import INT32, PreparedResponse, cached_responses, represent
+from app.core.http import INT32, NO_NUL, PreparedResponse, cached_responses, represent
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
@@ -40,7 +40,10 @@ _HITS_EXAMPLE = {
 async def search(
     request: Request,
     snapshot: SnapshotDep,
-    q: Annotated[str, Query(min_length=1, max_length=200, description="Words to find; word forms match.")],
+    q: Annotated[
+        str,
+        Query(min_length=1, max_length=200, pattern=NO_NUL, description="Words to find; word forms match."),
+    ],
     kind: Annotated[ItemType | None, Query(alias="type", description="Only items of this type.")] = None,
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description="Most hits to return, 1 to 100.", json_schema_extra=INT32)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.core.http import PreparedResponse, Representation, cached_responses, represent
+from app.core.pages import content_security_policy
 
 router = APIRouter(tags=["widget"])
 
@@ -47,8 +48,13 @@ def widget_script() -> Representation:
 
 @cache
 def demo_page() -> Representation:
-    """The demo page, prepared once."""
-    return Representation.build((_FILES / "demo.html").read_bytes(), media_type=b"text/html; charset=utf-8")
+    """The demo page, prepared once, under a strict Content-Security-Policy, as a careful clinic would serve it."""
+    page = (_FILES / "demo.html").read_bytes()
+    return Representation.build(
+        page,
+        media_type=b"text/html; charset=utf-8",
+        extra_headers=[(b"content-security-policy", content_security_policy(page))],
+    )
 
 
 @router.get(

@@ -35,14 +35,15 @@
   --_on-emergency: var(--bpg-emergency-contrast, #ffffff);
   --_urgent: var(--bpg-urgent, #8a4500);
   --_radius: var(--bpg-radius, 8px);
-  font-family: var(--bpg-font, system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif);
-  font-size: var(--bpg-font-size, 16px);
-  line-height: 1.5;
-  color: var(--_text);
 }
 :host([hidden]) { display: none; }
+/* The host element inherits from the page, and a page rule such as "* { letter-spacing: 2px }"
+   wins over :host, so the inherited properties are reset again on the first element inside. */
+.bpg { all: initial; display: block; box-sizing: border-box;
+  font-family: var(--bpg-font, system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif);
+  font-size: var(--bpg-font-size, 16px); line-height: 1.5;
+  background: var(--_bg); color: var(--_text); padding: 1rem; border-radius: var(--_radius); }
 * { box-sizing: border-box; }
-.bpg { background: var(--_bg); color: var(--_text); padding: 1rem; border-radius: var(--_radius); }
 section + section { margin-top: 2rem; }
 h2 { font-size: 1.5em; margin: 0 0 .5rem; line-height: 1.25; }
 h3 { font-size: 1.2em; margin: 1.5rem 0 .5rem; }
@@ -381,6 +382,17 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
     );
   }
 
+  /** The URL if it is a web address (http or https), else null: a `javascript:` URL never reaches an href. */
+  function webAddress(url) {
+    if (!url) return null;
+    try {
+      const parsed = new URL(url);
+      return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** A phone number as a link a phone can dial. */
   function call(number, text, attributes = {}) {
     return h("a", { ...attributes, href: `tel:${number.replace(/[^0-9+]/g, "")}` }, text);
@@ -400,7 +412,8 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       { class: "sources" },
       [...sections].filter(([slug]) => known.has(slug)).map(([slug, locators]) => {
         const source = known.get(slug);
-        const title = source.url ? h("a", { href: source.url, target: "_blank", rel: "noopener" }, source.title) : source.title;
+        const link = webAddress(source.url);
+        const title = link ? h("a", { href: link, target: "_blank", rel: "noopener" }, source.title) : source.title;
         return h(
           "li",
           null,

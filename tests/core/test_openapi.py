@@ -27,7 +27,7 @@ EXPECTED = {
     ("/v1/conditions/{slug}", "get"): {"200", "304", "404", "422", "503"} | EDGE,
     ("/v1/export", "get"): {"200", "304", "503"} | EDGE,
     ("/v1/changes", "get"): {"200", "304", "400", "410", "422", "503"} | EDGE,
-    ("/v1/admin/keys", "post"): {"201", "400", "401", "403", "413", "415", "422", "429", "503"},
+    ("/v1/admin/keys", "post"): {"201", "400", "401", "403", "409", "413", "415", "422", "429", "503"},
     ("/v1/admin/keys/{key_id}", "delete"): {"204", "401", "403", "404", "422", "429", "503"},
     ("/v1/admin/audit", "get"): {"200", "400", "401", "403", "422", "429", "503"},
     ("/v1/admin/treatments", "post"): {"201", "400", "401", "403", "409", "413", "415", "422", "429", "503"},
@@ -150,3 +150,16 @@ async def test_schemas_spared_the_input_limits_are_never_input(client: httpx.Asy
     assert len(spared) == 33
     assert spared <= set(components)
     assert spared.isdisjoint(inputs), spared & inputs
+
+
+async def test_if_match_is_required_on_every_write(client: httpx.AsyncClient) -> None:
+    """Generated clients must send If-Match; a request without it still gets its documented 428."""
+    schema = (await client.get("/openapi.json")).json()
+    guarded = 0
+    for path, method, operation in _operations(schema):
+        for parameter in operation.get("parameters", []):
+            if parameter["name"] == "If-Match":
+                guarded += 1
+                assert parameter["required"] is True, (path, method)
+                assert "428" in operation["responses"], (path, method)
+    assert guarded == 20  # update, publish, unpublish and delete of five content types

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.content.snapshot import encode_cursor
 from tests.conftest import serve, served_within_two_seconds
 from tests.platform.conftest import bearer
 
@@ -203,3 +204,30 @@ async def test_publish_update_unpublish_delete(fresh_url: str, key_for: Callable
         assert history["data"][0]["document"] is None
         assert history["data"][2]["document"]["name"] == "Hot bath"
         assert history["next_cursor"] is None
+
+
+@pytest.mark.parametrize("date_field", ["last_reviewed", "next_review_due"])
+@pytest.mark.parametrize("value", ["9999-12-31", "2100-01-01", "1999-12-31", "0001-01-01"])
+async def test_dates_out_of_range_are_422_never_500(
+    fresh_url: str, key_for: Callable[..., str], date_field: str, value: str
+) -> None:
+    key = key_for("edit")
+    async with serve(fresh_url) as client:
+        response = await create(client, key, {**TREATMENT, date_field: value})
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["loc"] == ["body", date_field]
+
+
+@pytest.mark.parametrize("number", [2**31, 2**63, 10**30, -1])
+async def test_cursors_past_a_database_integer_are_400_never_500(
+    fresh_url: str, key_for: Callable[..., str], number: int
+) -> None:
+    key = bearer(key_for("edit"))
+    cursor = encode_cursor(str(number))
+    async with serve(fresh_url) as client:
+        for path in ("/v1/admin/audit", "/v1/admin/treatments/ice/revisions"):
+            response = await client.get(path, params={"cursor": cursor}, headers=key)
+            assert response.status_code == 400, (path, response.text)
+            assert response.json()["detail"] == "The cursor is not valid; start again without one."
+        largest = await client.get("/v1/admin/audit", params={"cursor": encode_cursor(str(2**31 - 1))}, headers=key)
+        assert largest.status_code == 200

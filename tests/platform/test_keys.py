@@ -6,17 +6,20 @@ import logging
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from alembic import command
+from sqlalchemy import text
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.core.db import make_engine
+from app.core.db import alembic_config, make_engine
 from app.platform.models import ApiKey, AuditEvent
-from tests.conftest import serve
+from tests.conftest import EmptyDatabase, serve
 from tests.platform.conftest import bearer, make_key
 
 pytestmark = pytest.mark.anyio
@@ -94,8 +97,9 @@ async def test_keys_are_created_listed_and_revoked(fresh_url: str, key_for: Call
         assert (made["name"], made["scopes"], made["rate_limit_per_minute"]) == ("clinic-widget", ["read"], None)
         key = made["key"]
         assert made["prefix"] == key[:12]
-        # The new key works at once on this worker.
-        assert (await client.get("/v1/conditions", headers=bearer(key))).status_code == 200
+        # The new key works at once on this worker, from its site.
+        clinic = {**bearer(key), "Origin": "https://clinic.example"}
+        assert (await client.get("/v1/conditions", headers=clinic)).status_code == 200
 
         listed = (await client.get("/v1/admin/keys", headers=bearer(admin))).json()
         assert [k["name"] for k in sorted(listed["data"], key=lambda k: k["name"])] == ["clinic-widget", "ops"]
@@ -184,7 +188,12 @@ async def test_origin_locked_keys(fresh_url: str, key_for: Callable[..., str]) -
         allowed = await client.get(url, headers={**bearer(key), "Origin": "https://clinic.example"})
         assert allowed.status_code == 200
         assert allowed.headers["access-control-allow-origin"] == "*"
-        assert (await client.get(url, headers=bearer(key))).status_code == 200  # not a browser
+        # Without an Origin (not a browser on the clinic's site) a locked key is refused too.
+        bare = await client.get(url, headers=bearer(key))
+        assert bare.status_code == 403
+        assert bare.json()["detail"] == (
+            "This API key is locked to its websites: send it from one of them, with their Origin."
+        )
         for origin in ("https://evil.example", "http://clinic.example", "https://clinic.example:8443", "null"):
             refused = await client.get(url, headers={**bearer(key), "Origin": origin})
             assert refused.status_code == 403, origin
@@ -234,3 +243,57 @@ async def test_a_burst_of_calls_with_a_new_key_all_succeed(fresh_url: str) -> No
         paths = ["/v1/conditions/back-spasms", "/v1/causes", "/v1/symptoms", "/v1/treatments", "/v1/sources"] * 2
         responses = await asyncio.gather(*(client.get(path, headers=bearer(key)) for path in paths))
         assert [response.status_code for response in responses] == [200] * len(paths)
+
+
+async def test_a_live_key_name_is_unique(fresh_url: str, key_for: Callable[..., str]) -> None:
+    admin = bearer(key_for("admin", name="ops"))
+    async with serve(fresh_url) as client:
+        body = {"name": "riverside-widget", "scopes": ["read"]}
+        first = await client.post("/v1/admin/keys", json=body, headers=admin)
+        assert first.status_code == 201
+        clash = await client.post("/v1/admin/keys", json=body, headers=admin)
+        assert clash.status_code == 409
+        assert clash.json()["detail"] == (
+            "A live API key is already named 'riverside-widget': choose another name, or revoke that key first."
+        )
+        assert (await client.delete(f"/v1/admin/keys/{first.json()['id']}", headers=admin)).status_code == 204
+        assert (await client.post("/v1/admin/keys", json=body, headers=admin)).status_code == 201
+
+
+def test_the_cli_refuses_a_name_a_live_key_has(database_env: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    assert runner.invoke(cli, ["keys", "create", "--name", "ops", "--scope", "admin"]).exit_code == 0
+    again = runner.invoke(cli, ["keys", "create", "--name", "ops", "--scope", "read"])
+    assert again.exit_code == 2
+    assert "error: A live API key is already named 'ops'" in again.output
+
+
+def test_the_migration_renames_live_keys_that_share_a_name(databases: EmptyDatabase) -> None:
+    url = databases.create()
+    config = alembic_config(url)
+    command.upgrade(config, "0004")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            for n, revoked in enumerate([None, None, "2026-01-01 00:00:00", None]):
+                connection.execute(
+                    text(
+                        "INSERT INTO api_key"
+                        " (id, name, prefix, key_hash, scopes, allowed_origins, created_at, revoked_at)"
+                        " VALUES (:id, 'ops', :prefix, :hash, '[]', '[]', :created, :revoked)"
+                    ),
+                    {
+                        "id": uuid.uuid4().hex,
+                        "prefix": f"bpk_0000000{n}",
+                        "hash": f"{n:064d}",
+                        "created": f"2026-01-0{n + 1} 00:00:00",
+                        "revoked": revoked,
+                    },
+                )
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            names = connection.execute(text("SELECT name FROM api_key ORDER BY created_at")).scalars().all()
+        assert names == ["ops", "ops (bpk_00000001)", "ops", "ops (bpk_00000003)"]
+    finally:
+        engine.dispose()

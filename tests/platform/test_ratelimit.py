@@ -1,12 +1,18 @@
 """Rate limits: per client IP and per key, the RateLimit headers, 429s, trusted proxies and Redis."""
 
+import asyncio
 import re
+import socket
+import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 
 import httpx
 import pytest
+from limits.aio.storage import MemoryStorage
 
+from app.platform.ratelimit import RateLimits
 from tests.conftest import serve
 from tests.platform.conftest import bearer
 
@@ -112,12 +118,120 @@ async def test_redis_counters_are_shared_by_every_app(
         assert statuses == [200, 200, 200, 200, 429, 429, 429]
 
 
-async def test_an_unreachable_redis_lets_requests_through(seeded_url: str, caplog: pytest.LogCaptureFixture) -> None:
-    async with serve(seeded_url, redis_url=f"redis://127.0.0.1:1/{uuid.uuid4().int % 16}") as client:
-        responses = [await client.get("/v1/conditions") for _ in range(3)]
-        assert [r.status_code for r in responses] == [200, 200, 200]
-        assert all("ratelimit" not in r.headers for r in responses)
+class SlowStorage(MemoryStorage):
+    """Counters in memory that answer after a pause, as a network store does: concurrent requests overlap."""
+
+    async def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        await asyncio.sleep(0.002)
+        return await super().incr(key, expiry, amount=amount)
+
+
+async def test_concurrent_hits_within_the_limit_are_all_allowed() -> None:
+    limits = RateLimits()
+    limits.storage = limits.local = SlowStorage()
+    verdicts = await asyncio.gather(*(limits.hit("key", "k", 1200) for _ in range(600)))
+    assert sum(v.allowed for v in verdicts) == 600
+    over = await asyncio.gather(*(limits.hit("key", "k", 1200) for _ in range(700)))
+    assert sum(v.allowed for v in over) == 600  # exactly the limit, no more
+
+
+async def test_two_workers_on_redis_allow_exactly_the_limit_under_concurrency(redis_url: str) -> None:
+    workers = [RateLimits(redis_url), RateLimits(redis_url)]
+    identity = uuid.uuid4().hex
+    try:
+        first = await asyncio.gather(*(workers[n % 2].hit("key", identity, 1200) for n in range(600)))
+        assert sum(v.allowed for v in first) == 600
+        second = await asyncio.gather(*(workers[n % 2].hit("key", identity, 1200) for n in range(700)))
+        assert sum(v.allowed for v in second) == 600
+    finally:
+        for worker in workers:
+            await worker.close()
+
+
+async def test_concurrent_requests_with_a_key_get_no_false_429s(
+    fresh_url: str, key_for: Callable[..., str], redis_url: str
+) -> None:
+    key = bearer(key_for("read"))  # the default 1200 a minute
+    async with serve(fresh_url) as one:
+        responses = await asyncio.gather(*(one.get("/v1/treatments", headers=key) for _ in range(600)))
+        assert Counter(r.status_code for r in responses) == {200: 600}
+    other = bearer(key_for("read", name="two workers"))
+    async with serve(fresh_url, redis_url=redis_url) as one, serve(fresh_url, redis_url=redis_url) as two:
+        calls = [(one if n % 2 else two).get("/v1/treatments", headers=other) for n in range(600)]
+        assert Counter(r.status_code for r in await asyncio.gather(*calls)) == {200: 600}
+
+
+async def test_a_forbidden_origin_cannot_burn_a_clinic_key(fresh_url: str, key_for: Callable[..., str]) -> None:
+    clinic = "https://clinic.example"
+    key = bearer(key_for("read", rate_limit_per_minute=20, allowed_origins=[clinic]))
+    async with serve(fresh_url, rate_limit_anonymous_per_minute=25) as client:
+        evil = [await client.get("/v1/causes", headers={**key, "Origin": "https://evil.example"}) for _ in range(30)]
+        assert Counter(r.status_code for r in evil) == {403: 25, 429: 5}  # counted against the address
+        assert evil[-1].headers["ratelimit-policy"] == '"anonymous";q=25;w=60'
+        own = await client.post("/v1/triage", json={"answers": {"chest_pain": True}}, headers={**key, "Origin": clinic})
+        assert own.status_code == 200
+        assert own.json()["level"] == "emergency"
+        assert own.headers["ratelimit-policy"] == '"key";q=20;w=60'
+        assert remaining(own) == 19
+
+
+async def test_one_address_gets_only_its_share_of_a_locked_key(fresh_url: str, key_for: Callable[..., str]) -> None:
+    clinic = {"Origin": "https://clinic.example"}
+    key = {**bearer(key_for("read", allowed_origins=["https://clinic.example"])), **clinic}
+    async with serve(fresh_url, rate_limit_key_per_client_per_minute=3) as client:
+        mine = [(await client.get("/v1/causes", headers=key)).status_code for _ in range(4)]
+        assert mine == [200, 200, 200, 429]
+        transport = httpx.ASGITransport(app=client._transport.app, client=("198.51.100.7", 5000))  # type: ignore[attr-defined]
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as neighbour:
+            assert (await neighbour.get("/v1/causes", headers=key)).status_code == 200
+
+
+def hanging_server() -> tuple[socket.socket, int]:
+    """A TCP server that accepts connections and never answers, as a hung Redis does."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.listen(64)
+    return listener, listener.getsockname()[1]
+
+
+async def test_with_redis_down_key_guessing_is_still_limited(seeded_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    async with serve(
+        seeded_url, redis_url=f"redis://127.0.0.1:1/{uuid.uuid4().int % 16}", rate_limit_anonymous_per_minute=2
+    ) as client:
+        guesses = [await client.get("/v1/causes", headers={"X-API-Key": "bpk_guess"}) for _ in range(3)]
+        assert [r.status_code for r in guesses] == [401, 401, 429]
+        assert all("ratelimit" in r.headers for r in guesses)
+        assert "backpain_rate_limit_store_fallback 1.0" in (await client.get("/metrics")).text
     assert caplog.text.count("rate-limit store unreachable") == 1
+
+
+async def test_with_redis_hung_requests_go_on_at_normal_speed(seeded_url: str) -> None:
+    listener, port = hanging_server()
+    try:
+        async with serve(seeded_url, redis_url=f"redis://127.0.0.1:{port}/0") as client:
+            started = time.perf_counter()
+            responses = [await client.get("/v1/conditions") for _ in range(40)]
+            elapsed = time.perf_counter() - started
+        assert [r.status_code for r in responses] == [200] * 40
+        # One call waits for the store's timeout (0.25 s); the breaker spares the other 39 (10 s without it).
+        assert elapsed < 2.0
+    finally:
+        listener.close()
+
+
+async def test_the_breaker_tries_redis_again_after_its_backoff(redis_url: str) -> None:
+    listener, port = hanging_server()
+    limits, answering = RateLimits(f"redis://127.0.0.1:{port}/0", backoff=0.2), RateLimits(redis_url)
+    try:
+        assert (await limits.hit("anonymous", "a", 5)).allowed
+        assert limits.failing
+        limits.storage = answering.storage  # the store answers again
+        await asyncio.sleep(0.25)
+        assert (await limits.hit("anonymous", uuid.uuid4().hex, 5)).allowed
+        assert not limits.failing
+    finally:
+        await limits.close()
+        await answering.close()
+        listener.close()
 
 
 async def test_limits_can_be_left_to_a_gateway(fresh_url: str, key_for: Callable[..., str]) -> None:

@@ -78,13 +78,13 @@ class HostPages:
         self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def page(self, name: str, *, script: str, **attributes: str) -> str:
-        """Publish a host page that embeds the widget with these attributes; returns its URL."""
+    def page(self, name: str, *, script: str, css: str = "", **attributes: str) -> str:
+        """Publish a host page that embeds the widget with these attributes (and `css` of its own); returns its URL."""
         rendered = " ".join(f'{key.replace("_", "-")}="{value}"' for key, value in attributes.items())
         html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <title>Host page</title>
 <style>body {{ font-family: serif; }} button {{ background: hotpink; }}
-back-pain-guide {{ --bpg-accent: #006d5b; }}</style></head>
+back-pain-guide {{ --bpg-accent: #006d5b; }}{css}</style></head>
 <body><h1>A clinic</h1>
 <script src="{script}/widget.js" async></script>
 <back-pain-guide {rendered}></back-pain-guide>

@@ -17,7 +17,7 @@ from app.core.http import JSON_BODY
 from app.platform.auth import Editor
 from app.platform.editing import service
 from app.platform.editing.schemas import AdminItem, AuditEntry, Revision, create_model_for, update_model_for
-from app.platform.listing import CursorQuery, LimitQuery, json_response, page, position
+from app.platform.listing import CursorQuery, LimitQuery, json_response, page, position, row_number
 from app.platform.models import AuditEvent, ItemDraft
 
 router = APIRouter(prefix="/v1/admin", tags=["admin: editing"])
@@ -62,7 +62,7 @@ def audit(
     request: Request, _: Editor, session: SessionDep, limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None
 ) -> Response:
     """Every write, newest first: who (the key's name), what, which item, which revision, and when."""
-    rows = service.audit(session=session, before=position(cursor, int), limit=limit)
+    rows = service.audit(session=session, before=position(cursor, row_number), limit=limit)
     return page(request, rows, limit=limit, key=lambda row: row.id, view=_audit_entry)
 
 
@@ -176,7 +176,9 @@ def _add_type(collection: str, kind: ItemType) -> None:
         limit: LimitQuery = DEFAULT_LIMIT,
         cursor: CursorQuery = None,
     ) -> Response:
-        rows = service.revisions(session=session, kind=kind, slug=slug, before=position(cursor, int), limit=limit)
+        rows = service.revisions(
+            session=session, kind=kind, slug=slug, before=position(cursor, row_number), limit=limit
+        )
         return page(request, rows, limit=limit, key=lambda row: row.revision, view=_revision)
 
     revisions.__doc__ = f"Every write to the {noun}, newest first, with the document it left."

@@ -6,9 +6,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN, CauseCategory, TreatmentCategory, Urgency
+from app.core.http import NO_NUL
 
-# Stated in the schema, so that integrators see it: text never holds NUL characters.
-NO_NUL = r"^[^\x00]*$"
+# NO_NUL is stated in the schema, so that integrators see it: text never holds NUL characters.
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH, examples=["back-spasms"])]
 Name = Annotated[str, Field(min_length=1, max_length=200, description="Display name.", pattern=NO_NUL)]
 Summary = Annotated[str, Field(min_length=1, max_length=1000, description="One or two sentences.", pattern=NO_NUL)]
@@ -19,7 +19,12 @@ Advice = Annotated[str, Field(max_length=5_000, description="Plain-text advice."
 Locator = Annotated[str, Field(min_length=1, max_length=200, description="Section or paragraph cited.", pattern=NO_NUL)]
 Short = Annotated[str, Field(max_length=300, pattern=NO_NUL)]
 # An ISO 8601 date, YYYY-MM-DD.
-Day = Annotated[date, Field(json_schema_extra={"maxLength": 10})]
+# Review dates within reason: a year is added to them, and the database holds no later date than 9999.
+Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31), json_schema_extra={"maxLength": 10})]
+
+
+# Only web addresses: a `javascript:` or `data:` URL would run in any page that links to the source.
+WebAddress = Annotated[str, Field(max_length=2000, pattern=r"^https?://[^\s/?#]+[^\s]*$")]
 
 
 class _Strict(BaseModel):
@@ -88,7 +93,7 @@ class SourceDocument(_Document):
 
     title: Short | None = Field(default=None, description="Full title; defaults to the name.")
     publisher: Short = Field(default="", description="Who published it.")
-    url: Short | None = Field(default=None, description="Where it can be read, if known.")
+    url: WebAddress | None = Field(default=None, description="Where it can be read, if known: an http or https URL.")
 
 
 DOCUMENTS: dict[str, type[_Document]] = {

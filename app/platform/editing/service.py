@@ -23,7 +23,7 @@ def etag(draft: ItemDraft) -> str:
 
 
 def _expected_revision(draft: ItemDraft, if_match: str | None) -> int:
-    if if_match is None:
+    if if_match is None or not if_match.strip():
         raise PreconditionRequired("Send If-Match with the item's current ETag; nothing was changed.")
     if if_match.strip() == "*":
         return draft.revision

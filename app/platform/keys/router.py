@@ -95,7 +95,7 @@ def _public(row: ApiKey) -> KeyPublic:
     status_code=201,
     summary="Create an API key",
     response_model=KeyCreated,
-    responses=problem_responses(400, 401, 403, 413, 415, 422, 429, 503),
+    responses=problem_responses(400, 401, 403, 409, 413, 415, 422, 429, 503),
     dependencies=[JSON_BODY],
 )
 def create(request: Request, admin: Admin, body: KeyCreate, session: WriteSessionDep) -> Response:

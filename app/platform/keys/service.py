@@ -11,10 +11,11 @@ from enum import StrEnum
 from threading import Lock
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.content.models import ContentVersion
-from app.core.errors import NotFound
+from app.core.errors import Conflict, NotFound
 from app.platform.models import ApiKey, AuditEvent
 
 KEY_PREFIX = "bpk_"
@@ -86,7 +87,11 @@ def create_key(
     rate_limit_per_minute: int | None,
     actor: str,
 ) -> tuple[ApiKey, str]:
-    """Store a new key's hash and return the row with the key, which is never kept."""
+    """Store a new key's hash and return the row with the key, which is never kept; Conflict when a live
+    key already has the name."""
+    taken = select(ApiKey.id).where(ApiKey.name == name, col(ApiKey.revoked_at).is_(None))
+    if session.exec(taken).first() is not None:
+        raise Conflict(f"A live API key is already named '{name}': choose another name, or revoke that key first.")
     key = new_key()
     now = datetime.now(UTC)
     row = ApiKey(
@@ -102,7 +107,11 @@ def create_key(
     session.add(row)
     session.add(AuditEvent(at=now, actor=actor, action="key.create", type="key", slug=row.prefix))
     _bump_keys_version(session)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # another request took the name at the same moment
+        session.rollback()
+        raise Conflict(f"A live API key is already named '{name}'.") from None
     session.refresh(row)
     return row, key
 

@@ -1,0 +1,56 @@
+"""HTML pages we serve: a strict Content-Security-Policy for each, and the interactive API docs."""
+
+import base64
+import hashlib
+import re
+
+# Swagger UI from its CDN, pinned to one release and checked by the browser (Subresource Integrity).
+# The hashes are of swagger-ui-dist 5.35.0 from the npm registry; a test recomputes them there.
+SWAGGER_UI_VERSION = "5.35.0"
+SWAGGER_UI_CDN = f"https://cdn.jsdelivr.net/npm/swagger-ui-dist@{SWAGGER_UI_VERSION}"
+SWAGGER_UI_INTEGRITY = {
+    "swagger-ui-bundle.js": "sha384-gjRm0bEPMeTmMh5jT2cHccIwCUZSTd8YC+j0d0sXw0MdGEfScduGpSyF3ZSSLkX9",
+    "swagger-ui.css": "sha384-WlYgdmXYOOBWL5apwjDEZwN+U3HmXSSu5R6V5aGxEcf7z+KuRNwBhoxKVN1i3D5I",
+}
+_INLINE = re.compile(rb"<(script|style)>(.*?)</\1>", re.DOTALL)
+
+
+def inline_hashes(html: bytes) -> dict[str, list[str]]:
+    """The CSP source of each inline script and style of a page: `'sha256-...'`, by element."""
+    found: dict[str, list[str]] = {"script": [], "style": []}
+    for element, content in _INLINE.findall(html):
+        digest = base64.b64encode(hashlib.sha256(content).digest()).decode()
+        found[element.decode()].append(f"'sha256-{digest}'")
+    return found
+
+
+def content_security_policy(html: bytes, *, script: str = "", style: str = "", img: str = "") -> bytes:
+    """A strict policy for one page: its own inline code by hash, the given sources, and no framing."""
+    inline = inline_hashes(html)
+    parts = {
+        "default-src": "'none'",
+        "script-src": " ".join(["'self'", *inline["script"], script]).strip(),
+        "style-src": " ".join(["'self'", *inline["style"], style]).strip(),
+        "img-src": f"'self' data: {img}".strip(),
+        "connect-src": "'self'",
+        "base-uri": "'none'",
+        "form-action": "'none'",
+        "frame-ancestors": "'none'",
+    }
+    return "; ".join(f"{name} {value}" for name, value in parts.items()).encode()
+
+
+def docs_page(title: str, openapi_url: str) -> bytes:
+    """Swagger UI for the OpenAPI document, its assets pinned by integrity."""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="{SWAGGER_UI_CDN}/swagger-ui.css"
+  integrity="{SWAGGER_UI_INTEGRITY["swagger-ui.css"]}" crossorigin="anonymous">
+</head><body><div id="swagger-ui"></div>
+<script src="{SWAGGER_UI_CDN}/swagger-ui-bundle.js"
+  integrity="{SWAGGER_UI_INTEGRITY["swagger-ui-bundle.js"]}" crossorigin="anonymous"></script>
+<script>SwaggerUIBundle({{url: "{openapi_url}", dom_id: "#swagger-ui", deepLinking: true}});</script>
+</body></html>
+""".encode()
