@@ -1,8 +1,16 @@
 """Network helpers for tests and the benchmark that start real servers."""
 
 import contextlib
+import os
 import socket
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Iterator, Mapping
+from typing import IO
+
+import httpx
 
 
 def free_port() -> int:
@@ -70,3 +78,32 @@ class CuttableProxy:
             for sock in (source, sink):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
+
+
+@contextlib.contextmanager
+def served(url: str, *, output: IO[bytes] | int = subprocess.DEVNULL, env: Mapping[str, str] = {}) -> Iterator[str]:
+    """`backpain serve` (the served configuration) on a free port of loopback, on the given database
+    and environment, until the block ends; yields its base URL once it answers /readyz."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from app.cli import main; main()", "serve", "--no-prepare", "--port", str(port)],
+        env={**os.environ, "DATABASE_URL": url, **env},
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("the server did not become ready")
+            time.sleep(0.05)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -1,16 +1,12 @@
 """The access log of the served configuration never records keys or search terms from a URL."""
 
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from app.core.logs import redact
 from tests.conftest import EmptyDatabase, migrate_and_seed
-from tests.net import free_port
+from tests.net import served
 
 SECRET_KEY = "bpk_Zq3SecretAdminKey0123456789abcdefghijklmnop"
 
@@ -26,29 +22,10 @@ def test_redact_keeps_the_path_and_harmless_parameters() -> None:
 def test_the_served_access_log_redacts_keys_and_search_terms(databases: EmptyDatabase, tmp_path: Path) -> None:
     url = databases.create()
     migrate_and_seed(url)
-    port = free_port()
     log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-c", "from app.cli import main; main()", "serve", "--no-prepare", "--port", str(port)],
-            env={**os.environ, "DATABASE_URL": url},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(150):
-                try:
-                    if httpx.get(f"{base}/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-            assert httpx.get(f"{base}/v1/conditions", params={"api_key": SECRET_KEY}).status_code == 200
-            assert httpx.get(f"{base}/v1/search", params={"q": "my private words", "limit": 2}).status_code == 200
-        finally:
-            server.terminate()
-            server.wait(10)
+    with log.open("wb") as out, served(url, output=out) as base:
+        assert httpx.get(f"{base}/v1/conditions", params={"api_key": SECRET_KEY}).status_code == 200
+        assert httpx.get(f"{base}/v1/search", params={"q": "my private words", "limit": 2}).status_code == 200
     logged = log.read_text()
     assert '"GET /v1/conditions?api_key=[redacted] HTTP/1.1" 200' in logged  # the access log was on
     assert '"GET /v1/search?q=[redacted]&limit=2 HTTP/1.1" 200' in logged

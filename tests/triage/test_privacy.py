@@ -1,10 +1,6 @@
 """Nothing a person answered is stored or logged, access logs included."""
 
 import logging
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -13,7 +9,7 @@ from sqlalchemy import inspect, text
 
 from app.core.db import make_engine
 from tests.conftest import EmptyDatabase, migrate_and_seed
-from tests.net import free_port
+from tests.net import served
 from tests.triage.answers import answers
 
 pytestmark = pytest.mark.anyio
@@ -43,37 +39,18 @@ async def test_triage_logs_nothing_it_was_told(client: httpx.AsyncClient, caplog
 def test_a_real_server_keeps_no_trace(databases: EmptyDatabase, tmp_path: Path) -> None:
     url = databases.create()
     migrate_and_seed(url)
-    port = free_port()
     log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--log-level", "debug"],
-            env={**os.environ, "DATABASE_URL": url},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    if httpx.get(f"{base}/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-            sent = [
-                httpx.post(f"{base}/v1/triage", json={"answers": MARKED}),
-                httpx.post(f"{base}/v1/triage", json={"answers": {**MARKED, "fever": "sekret-value"}}),
-                httpx.post(
-                    f"{base}/v1/triage",
-                    content=b'{"answers": {"age": 3187',
-                    headers={"content-type": "application/json"},
-                ),
-            ]
-            assert [r.status_code for r in sent] == [200, 422, 400]
-        finally:
-            server.terminate()
-            server.wait(10)
+    with log.open("wb") as out, served(url, output=out, env={"LOG_LEVEL": "debug"}) as base:
+        sent = [
+            httpx.post(f"{base}/v1/triage", json={"answers": MARKED}),
+            httpx.post(f"{base}/v1/triage", json={"answers": {**MARKED, "fever": "sekret-value"}}),
+            httpx.post(
+                f"{base}/v1/triage",
+                content=b'{"answers": {"age": 3187',
+                headers={"content-type": "application/json"},
+            ),
+        ]
+        assert [r.status_code for r in sent] == [200, 422, 400]
     logged = log.read_text()
     assert '"POST /v1/triage HTTP/1.1" 200' in logged  # the access log was on
     assert leaks(logged) == []
