@@ -5,7 +5,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DATABASE_URL ?= sqlite:///./var/backpain.db
 
-.PHONY: run test lint bench setup evaluate
+.PHONY: run test lint bench setup evaluate docs
 # Spectral and the OWASP ruleset, pinned in their own package-lock.json.
 SPECTRAL_DIR := tests/openapi
 
@@ -28,6 +28,9 @@ run: setup ## migrate, seed and serve on http://$(HOST):$(PORT)
 
 test: setup ## the whole suite; PostgreSQL tests skip unless it answers (REQUIRE_SERVICES=1 makes that a failure)
 	$(UV) run --frozen pytest
+
+docs: setup ## build the docs site from docs/ into var/site, strictly: a broken link or anchor fails
+	NO_MKDOCS_2_WARNING=1 $(UV) run --frozen mkdocs build --strict
 
 evaluate: setup ## migrate and seed DATABASE_URL, then run the clinical vignettes; exit 1 on any under-triage
 	$(UV) run --frozen backpain prepare
