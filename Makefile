@@ -40,6 +40,7 @@ lint: setup $(SPECTRAL_DIR)/node_modules/.installed ## ruff, mypy (strict), hado
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
+	$(UV) run --frozen typos
 	$(UV) run --frozen hadolint Dockerfile
 	@mkdir -p var
 	$(UV) run --frozen backpain openapi > var/openapi.json

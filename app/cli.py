@@ -3,7 +3,7 @@
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import orjson
 import typer
@@ -12,13 +12,14 @@ from alembic import command
 from fastapi import FastAPI
 from pydantic import ValidationError
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from app.content.service import published_content
 from app.content.snapshot import COLLECTIONS
 from app.core.config import get_settings
-from app.core.db import alembic_config, get_engine
+from app.core.db import alembic_config, get_engine, migration_head, schema_version
 from app.core.errors import Conflict
 from app.core.server import BoundedHttpToolsProtocol
 from app.platform.keys.router import KeyCreate
@@ -34,6 +35,30 @@ keys = typer.Typer(help="API keys.", no_args_is_help=True)
 cli.add_typer(keys, name="keys")
 
 
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"backpain: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _migrated() -> None:
+    """Exit with one line saying what to do, unless the database exists, answers and is migrated."""
+    url = make_url(get_settings().database_url)
+    shown = url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        _fail(f"no database at {shown} (DATABASE_URL): run `backpain migrate` first, or run from the project folder")
+    try:
+        with get_engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        _fail(f"the database at {shown} does not answer ({type(exc).__name__}); check DATABASE_URL")
+    try:
+        at = schema_version(get_engine())
+    except SQLAlchemyError:
+        at = None
+    if at != migration_head():
+        _fail(f"the database at {shown} is not migrated (at {at or 'nothing'}): run `backpain migrate` first")
+
+
 @cli.command()
 def migrate() -> None:
     """Upgrade the database to the newest migration."""
@@ -43,6 +68,7 @@ def migrate() -> None:
 @cli.command()
 def seed() -> None:
     """Load the seed content; running it again changes nothing."""
+    _migrated()
     with Session(get_engine()) as session:
         added = load_seed(session=session)
     typer.echo(f"seed: {added} items added", err=True)
@@ -120,6 +146,7 @@ def create_key_command(
         for error in exc.errors():
             typer.echo(f"error: {'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
         raise typer.Exit(2) from None
+    _migrated()
     with Session(get_engine()) as session:
         try:
             row, key = create_key(session=session, **body.model_dump(), actor="cli")
@@ -133,6 +160,7 @@ def create_key_command(
 @cli.command()
 def export() -> None:
     """Write every published item as JSON to stdout."""
+    _migrated()
     with Session(get_engine()) as session:
         content = published_content(session=session)
     document = {
@@ -147,6 +175,7 @@ def evaluate(
     file: Annotated[Path | None, typer.Option("--file", help="A vignettes file; the shipped one by default.")] = None,
 ) -> None:
     """Run the clinical vignettes against the served ruleset; exit 1 on any under-triage."""
+    _migrated()
     with Session(get_engine()) as session:
         row = session.exec(select(TriageRuleset).order_by(col(TriageRuleset.loaded_at).desc())).first()
     if row is None:

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
+from app import __version__
 from app.content.fastpath import snapshot_responder
 from app.content.router import router as content_router
 from app.content.snapshot import SnapshotStore
@@ -78,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Edge:
 
     api = FastAPI(
         title="Back-pain guidance API",
-        version="1.0.0",
+        version=__version__,
         description=DESCRIPTION,
         openapi_url=None,
         docs_url=None,

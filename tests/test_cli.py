@@ -1,10 +1,15 @@
 """The `backpain` command."""
 
 import json
+from pathlib import Path
 
+import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.core.config import get_settings
+from app.core.db import get_engine, make_engine
 
 
 def test_migrate_seed_export(database_env: str) -> None:
@@ -33,3 +38,35 @@ def test_help_lists_the_commands() -> None:
     assert result.exit_code == 0
     for name in ("serve", "migrate", "seed", "export", "evaluate"):
         assert name in result.output
+
+
+def test_outside_the_project_the_cli_says_what_to_do_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///./var/backpain.db")
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        for args in (["seed"], ["export"], ["evaluate"], ["keys", "create", "--name", "n", "--scope", "read"]):
+            result = CliRunner().invoke(cli, args)
+            assert result.exit_code == 1, args
+            assert result.output.strip() == (
+                "backpain: no database at sqlite:///./var/backpain.db (DATABASE_URL): run `backpain migrate` first,"
+                " or run from the project folder"
+            )
+    finally:
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+    assert list(tmp_path.iterdir()) == []  # nothing made there
+
+
+def test_a_database_without_migrations_says_run_migrate_first(database_env: str) -> None:
+    engine = make_engine(database_env)
+    with engine.begin() as connection:  # the database exists and answers, but holds no schema
+        connection.execute(text("CREATE TABLE unrelated (x INTEGER)"))
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["seed"])
+    assert result.exit_code == 1
+    assert "is not migrated (at nothing): run `backpain migrate` first" in result.output
+    assert "Traceback" not in result.output

@@ -68,11 +68,16 @@ def content_version(*, session: Session) -> int:
     return row.version if row else 0
 
 
+def counters(*, session: Session) -> ContentVersion:
+    """The one row of counters that workers poll (content, keys, the feed's floor), made when missing."""
+    row = session.get(ContentVersion, 1) or ContentVersion(id=1, version=0)
+    session.add(row)
+    return row
+
+
 def bump_content_version(*, session: Session) -> None:
     """Tell every worker that published content changed; the caller commits."""
-    row = session.get(ContentVersion, 1) or ContentVersion(id=1, version=0)
-    row.version += 1
-    session.add(row)
+    counters(session=session).version += 1
 
 
 def _summary(item: Item) -> ItemSummary:

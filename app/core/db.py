@@ -91,8 +91,13 @@ def migration_head() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def schema_version(engine: Engine) -> str | None:
+    """The migration the database is at; SQLAlchemyError when it has none or does not answer."""
+    with engine.connect() as connection:
+        version: str | None = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return version
+
+
 def schema_is_current(engine: Engine) -> bool:
     """True when the database answers and its schema is at the newest migration."""
-    with engine.connect() as connection:
-        current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    return current == migration_head()
+    return schema_version(engine) == migration_head()

@@ -7,13 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app import __version__
 from app.core.http import PreparedResponse, Representation, cached_responses, represent
 from app.core.pages import content_security_policy
 
 router = APIRouter(tags=["widget"])
 
-# Part of the script's ETag; raise it with every change to the widget's attributes or behaviour.
-WIDGET_VERSION = "1.0.0"
+# Part of the script's ETag: the package version, raised with every release.
+WIDGET_VERSION = __version__
 # Browsers and CDNs keep the script a day and may serve it a week past that while they revalidate,
 # which is cheap: the ETag names the version.
 WIDGET_CACHE_CONTROL = b"public, max-age=86400, stale-while-revalidate=604800"

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import expect
 
+from app import __version__
 from tests.net import CuttableProxy
 from tests.platform.conftest import make_key
 from tests.widget.conftest import HostPages, ServedApi
@@ -286,7 +287,7 @@ def test_demo_page_reads_and_completes_with_the_keyboard(page: Any, api: ServedA
     assert widget.locator("section h2").all_inner_texts() == ["Check your back pain", "Back spasms"]
     assert widget.locator("fieldset:not([data-question]) > legend").inner_text() == "Step 1 of 3: Emergency signs"
     assert page.locator('head script[type="application/ld+json"]').count() == 1
-    assert page.evaluate("customElements.get('back-pain-guide').version") == "1.0.0"
+    assert page.evaluate("customElements.get('back-pain-guide').version") == __version__
     button = widget.locator('button[type="submit"]')
     assert button.evaluate("n => getComputedStyle(n).backgroundColor") == "rgb(0, 109, 91)"  # the page's --bpg-accent
     text, background = colours(button)

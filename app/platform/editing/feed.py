@@ -7,7 +7,8 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.content.models import ContentVersion, Item, ItemType
+from app.content.models import Item, ItemType
+from app.content.service import counters
 from app.platform.models import Change, ItemDraft
 
 
@@ -50,11 +51,10 @@ def record_change(
         published = session.exec(select(Item.revision).where(Item.type == kind, Item.slug == slug)).first()
         if published is not None:
             _replace(session, kind, slug, action="upsert", revision=published, at=at)
-    counters = session.get(ContentVersion, 1) or ContentVersion(id=1, version=0)
-    counters.version += 1
+    row = counters(session=session)
+    row.version += 1
     expired = (col(Change.action) == "delete") & (col(Change.at) < at - timedelta(days=keep_days))
     newest_expired = session.exec(select(func.max(Change.seq)).where(expired)).one()
     if newest_expired is not None:
         session.execute(sql_delete(Change).where(expired))
-        counters.changes_floor = max(counters.changes_floor, newest_expired)
-    session.add(counters)
+        row.changes_floor = max(row.changes_floor, newest_expired)
