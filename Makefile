@@ -7,7 +7,7 @@ export DATABASE_URL ?= sqlite:///./var/backpain.db
 
 .PHONY: run test lint bench setup evaluate docs
 # Spectral and the OWASP ruleset, pinned in their own package-lock.json.
-SPECTRAL_DIR := tests/openapi
+SPECTRAL_DIR := tools/spectral
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
@@ -48,4 +48,4 @@ lint: setup $(SPECTRAL_DIR)/node_modules/.installed ## ruff, mypy (strict), hado
 		--fail-severity error --display-only-failures
 
 bench: setup ## throughput against a bare ASGI app; pass options with ARGS="--items 10000"
-	$(UV) run --frozen python -m tests.bench $(ARGS)
+	$(UV) run --frozen python -m bench $(ARGS)

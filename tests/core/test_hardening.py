@@ -15,7 +15,7 @@ from app.core.pages import SWAGGER_UI_INTEGRITY, SWAGGER_UI_VERSION
 from tests.conftest import bearer, serve, served_within_two_seconds
 
 pytestmark = pytest.mark.anyio
-SWAGGER_UI_DIST = Path(__file__).resolve().parents[1] / "openapi" / "node_modules" / "swagger-ui-dist"
+SWAGGER_UI_DIST = Path(__file__).resolve().parents[2] / "tools" / "spectral" / "node_modules" / "swagger-ui-dist"
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ async def test_docs_load_swagger_ui_pinned_with_subresource_integrity(client: ht
 def test_the_integrity_hashes_match_the_npm_release() -> None:
     """The pinned hashes are those of swagger-ui-dist from the npm registry (installed by `make lint`)."""
     if not SWAGGER_UI_DIST.exists():
-        pytest.skip("tests/openapi/node_modules is not installed (make lint installs it)")
+        pytest.skip("tools/spectral/node_modules is not installed (make lint installs it)")
     assert json.loads((SWAGGER_UI_DIST / "package.json").read_text())["version"] == SWAGGER_UI_VERSION
     for name, integrity in SWAGGER_UI_INTEGRITY.items():
         digest = base64.b64encode(hashlib.sha384((SWAGGER_UI_DIST / name).read_bytes()).digest()).decode()

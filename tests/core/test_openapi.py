@@ -11,7 +11,7 @@ pytestmark = pytest.mark.anyio
 
 
 EDGE = {"401", "403", "429"}
-SPECTRAL_RULESET = Path(__file__).resolve().parents[1] / "openapi" / ".spectral.yaml"
+SPECTRAL_RULESET = Path(__file__).resolve().parents[2] / "tools" / "spectral" / ".spectral.yaml"
 UNLIMITED = ("/healthz", "/readyz", "/metrics")
 # Public operations take a key optionally ({}: none), which raises the caller's rate limit.
 KEY_SCHEMES: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}]

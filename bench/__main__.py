@@ -26,8 +26,8 @@ from app.content.models import Item, ItemLink, ItemType
 from app.content.service import bump_content_version, published_content
 from app.content.snapshot import Snapshot
 from app.core.db import alembic_config, make_engine
+from bench.load import Result, run_load
 from seed.loader import item_id, load_seed
-from tests.bench.load import Result, run_load
 from tests.net import free_port
 from tests.triage.answers import answers
 
@@ -277,7 +277,7 @@ def servers(urls: dict[str, str], tmp: str, redis_url: str) -> Iterator[tuple[di
         capture_file = Path(tmp, "capture.json")
         capture_file.write_text(json.dumps(capture(ports["api"], etag_of(ports["api"]))))
         ports["bare"], pids["bare"] = stack.enter_context(
-            server("tests.bench.bare:app", {"BENCH_CAPTURE": str(capture_file)})
+            server("bench.bare:app", {"BENCH_CAPTURE": str(capture_file)})
         )
         yield ports, pids
 
