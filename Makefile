@@ -5,7 +5,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DATABASE_URL ?= sqlite:///./var/backpain.db
 
-.PHONY: run test lint bench setup evaluate docs
+.PHONY: run test test-fast lint bench setup evaluate docs
 # Spectral and the OWASP ruleset, pinned in their own package-lock.json.
 SPECTRAL_DIR := tools/spectral
 
@@ -35,6 +35,9 @@ docs: setup ## build the docs site from docs/ into var/site, strictly: a broken 
 evaluate: setup ## migrate and seed DATABASE_URL, then run the clinical vignettes; exit 1 on any under-triage
 	$(UV) run --frozen backpain prepare
 	$(UV) run --frozen backpain evaluate
+
+test-fast: setup ## the inner loop: SQLite only, without browsers, server processes and schemathesis
+	$(UV) run --frozen pytest -m "not slow and not postgres" -q
 
 lint: setup $(SPECTRAL_DIR)/node_modules/.installed ## ruff, mypy (strict), hadolint, and Spectral on the OpenAPI document
 	$(UV) run --frozen ruff check .

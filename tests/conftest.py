@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -54,20 +55,38 @@ def postgres_admin() -> Iterator[Engine]:
 
 
 class EmptyDatabase:
-    """Makes fresh, empty databases of one backend and removes them afterwards."""
+    """Makes fresh databases of one backend, empty or seeded, and removes them afterwards."""
 
     def __init__(self, backend: str, tmp: Path, admin: Engine | None) -> None:
         self.backend, self.tmp, self.admin = backend, tmp, admin
         self.made: list[str] = []
+        self._template: str | None = None
 
-    def create(self) -> str:
+    def create(self, *, template: str | None = None) -> str:
+        """A new empty database, or a copy of `template` (the name of one made here)."""
         name = f"backpain_test_{uuid.uuid4().hex[:12]}"
         if self.admin is None:
-            return f"sqlite:///{self.tmp / name}.db"
+            path = self.tmp / f"{name}.db"
+            if template is not None:
+                shutil.copyfile(self.tmp / f"{template}.db", path)
+            return f"sqlite:///{path}"
+        copy = f' TEMPLATE "{template}"' if template is not None else ""
         with self.admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         self.made.append(name)
         return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    def create_seeded(self) -> str:
+        """A migrated and seeded database: a copy (a file copy, or CREATE DATABASE ... TEMPLATE) of one
+        built once per session by the real migrations and the seed."""
+        if self._template is None:
+            url = self.create()
+            migrate_and_seed(url)  # the engine is disposed: nothing holds the template open
+            self._template = make_url(url).database
+            assert self._template is not None
+            if self.admin is None:
+                self._template = Path(self._template).stem
+        return self.create(template=self._template)
 
     def drop_all(self) -> None:
         assert self.admin is not None or not self.made
@@ -97,9 +116,7 @@ def migrate_and_seed(url: str) -> None:
 @pytest.fixture(scope="session")
 def seeded_url(databases: EmptyDatabase) -> str:
     """One migrated and seeded database per backend, shared by the read-only tests."""
-    url = databases.create()
-    migrate_and_seed(url)
-    return url
+    return databases.create_seeded()
 
 
 @pytest.fixture
@@ -144,9 +161,7 @@ def bearer(key: str) -> dict[str, str]:
 @pytest.fixture
 def fresh_url(databases: EmptyDatabase) -> str:
     """A migrated and seeded database of its own, for tests that write."""
-    url = databases.create()
-    migrate_and_seed(url)
-    return url
+    return databases.create_seeded()
 
 
 @pytest.fixture
@@ -157,6 +172,18 @@ def key_for(fresh_url: str) -> Callable[..., str]:
         return make_key(fresh_url, *scopes, **options)
 
     return make
+
+
+# Groups that start browsers, server processes or thousands of generated requests; `make test-fast`
+# leaves them (and PostgreSQL) out, `make test` runs everything.
+SLOW = ("tests/widget/", "tests/deploy/", "tests/platform/test_workers.py", "tests/test_schemathesis.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the slow groups."""
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

@@ -9,10 +9,11 @@ import httpx
 import pytest
 import yaml
 from alembic import command
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.core.db import alembic_config
+from app.core.db import alembic_config, make_engine
 from app.triage.engine import assess, compile_ruleset, parse_answers
 from seed.loader import VIGNETTES_FILE, read_ruleset, read_vignettes
 from tests.conftest import migrate_and_seed
@@ -95,7 +96,11 @@ def test_evaluate_fails_on_under_triage(seeded_env: str, tmp_path: Path) -> None
 
 
 def test_evaluate_without_a_ruleset_says_what_to_do(database_env: str) -> None:
-    command.upgrade(alembic_config(database_env), "0003")
+    command.upgrade(alembic_config(database_env), "head")
+    engine = make_engine(database_env)
+    with engine.begin() as connection:  # as if someone removed the rulesets by hand
+        connection.execute(text("DELETE FROM triage_ruleset"))
+    engine.dispose()
     result = CliRunner().invoke(cli, ["evaluate"])
     assert result.exit_code == 2
     assert "no triage ruleset is loaded; run `backpain prepare` first" in result.output
