@@ -18,6 +18,7 @@ from app.core.docs import install_docs
 from app.core.edge import Edge
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
+from app.core.http import public_cache_control
 from app.core.logs import install_log_redaction
 from app.platform.editing.router import router as editing_router
 from app.platform.guard import UNLIMITED_PATHS, Guard
@@ -41,10 +42,12 @@ def create_app(settings: Settings | None = None) -> Edge:
     """Build the API: the edge (proxy headers, keys, limits, metrics, fast paths) in front of FastAPI."""
     settings = settings or get_settings()
     install_log_redaction()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, connect_timeout=settings.db_connect_timeout)
+    cache_control = public_cache_control(settings)
     store = SnapshotStore(
         engine,
-        LocalServices(
+        cache_control=cache_control,
+        local=LocalServices(
             region=settings.region,
             emergency_number=settings.emergency_number,
             urgent_service_name=settings.urgent_service_name,
@@ -107,7 +110,7 @@ def create_app(settings: Settings | None = None) -> Edge:
     ]
     for router in routers:
         api.include_router(router)
-    install_docs(api, unlimited=UNLIMITED_PATHS)
+    install_docs(api, unlimited=UNLIMITED_PATHS, cache_control=cache_control)
     templates = [route.path for router in routers for route in router.routes if isinstance(route, APIRoute)]
     guard = Guard(keyring, limits, settings)
     metrics = Metrics([*templates, "/openapi.json", "/docs"])

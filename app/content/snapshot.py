@@ -109,6 +109,7 @@ class Snapshot:
     treatments: dict[str, dict[str, str]]
     search: SearchIndex
     feed: Feed
+    cache_control: bytes  # of published content, from the settings
     triage: Triage | None = None
     first_pages: dict[str, Representation] = field(init=False)
     _pages: dict[Hashable, Representation] = field(default_factory=dict)
@@ -116,7 +117,7 @@ class Snapshot:
     _lock: Lock = field(default_factory=Lock)
 
     @classmethod
-    def build(cls, content: PublishedContent) -> "Snapshot":
+    def build(cls, content: PublishedContent, *, cache_control: bytes) -> "Snapshot":
         """Serialise every published item once, as details and list entries."""
         details: dict[str, Representation] = {}
         listings: dict[str, list[_Listed]] = {}
@@ -127,7 +128,9 @@ class Snapshot:
             for model in content.models(kind):
                 item = model.model_dump(mode="json")
                 body = compact_json(item)
-                details[f"/v1/{collection}/{item['slug']}"] = Representation.build(body, vary=DETAIL_VARY)
+                details[f"/v1/{collection}/{item['slug']}"] = Representation.build(
+                    body, vary=DETAIL_VARY, cache_control=cache_control
+                )
                 listings[collection].append(_Listed(str(item["slug"]), body, _facets(item)))
                 search.add(kind.value, item)
                 if kind == ItemType.treatment:
@@ -146,7 +149,7 @@ class Snapshot:
             for change in content.changes
         ]
         feed = Feed(entries, content.changes_floor)
-        return cls(content.version, details, listings, treatments, search, feed)
+        return cls(content.version, details, listings, treatments, search, feed, cache_control)
 
     def export(self) -> Representation:
         """Every published item in one document, with the sync cursor that follows it."""
@@ -182,7 +185,9 @@ class Snapshot:
         def build() -> Representation:
             document = linked_data(orjson.loads(detail.identity.body), lookup=lookup, publisher=publisher)
             body = html_safe(compact_json(document))
-            return Representation.build(body, media_type=JSONLD_MEDIA_TYPE, vary=DETAIL_VARY)
+            return Representation.build(
+                body, media_type=JSONLD_MEDIA_TYPE, vary=DETAIL_VARY, cache_control=self.cache_control
+            )
 
         return self.memo(("jsonld", collection, slug, publisher), build)
 
@@ -199,7 +204,7 @@ class Snapshot:
 
         def build() -> Representation:
             hits = self.search.search(query, kind=kind, limit=limit)
-            return Representation.build(b'{"data":[' + b",".join(hits) + b"]}")
+            return Representation.build(b'{"data":[' + b",".join(hits) + b"]}", cache_control=self.cache_control)
 
         return self.memo(("search", query, kind, limit), build)
 
@@ -237,14 +242,15 @@ class Snapshot:
         if next_cursor is not None:
             params = [*query.filters, ("limit", str(query.limit)), ("cursor", next_cursor)]
             extra.append((b"link", f'</v1/{collection}?{urlencode(params)}>; rel="next"'.encode()))
-        return Representation.build(body, extra_headers=extra)
+        return Representation.build(body, extra_headers=extra, cache_control=self.cache_control)
 
 
 class SnapshotStore:
     """Holds the current snapshot and rebuilds it when the content version changes."""
 
-    def __init__(self, engine: Engine, local: LocalServices | None = None) -> None:
+    def __init__(self, engine: Engine, *, cache_control: bytes, local: LocalServices | None = None) -> None:
         self.engine = engine
+        self.cache_control = cache_control
         self.local = local
         self.current: Snapshot | None = None
         self.failing = False
@@ -255,8 +261,10 @@ class SnapshotStore:
             read_consistently(session)
             if self.current is not None and content_version(session=session) == self.current.version:
                 return False
-            snapshot = Snapshot.build(published_content(session=session))
-            snapshot.triage = load_triage(session=session, treatments=snapshot.treatments, local=self.local)
+            snapshot = Snapshot.build(published_content(session=session), cache_control=self.cache_control)
+            snapshot.triage = load_triage(
+                session=session, treatments=snapshot.treatments, local=self.local, cache_control=self.cache_control
+            )
             self.current = snapshot
         # The snapshot lives until the next change: keep the collector from rescanning it.
         gc.collect()

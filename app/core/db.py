@@ -12,15 +12,15 @@ from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
-from app.core.config import get_settings
+from app.core.config import Settings, get_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for a SQLite or PostgreSQL URL, with short connect timeouts."""
+def make_engine(url: str, *, connect_timeout: int = Settings.model_fields["db_connect_timeout"].default) -> Engine:
+    """Create an engine for a SQLite or PostgreSQL URL, with short connect timeouts (seconds)."""
     parsed = make_url(url)
-    timeout = get_settings().db_connect_timeout
+    timeout = connect_timeout
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -74,7 +74,8 @@ WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 @lru_cache
 def get_engine() -> Engine:
     """The process-wide engine for DATABASE_URL."""
-    return make_engine(get_settings().database_url)
+    settings = get_settings()
+    return make_engine(settings.database_url, connect_timeout=settings.db_connect_timeout)
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -107,7 +107,7 @@ def _entry(response: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in response.items() if key != "model"}
 
 
-def install_docs(app: FastAPI, *, unlimited: frozenset[str] = frozenset()) -> None:
+def install_docs(app: FastAPI, *, unlimited: frozenset[str] = frozenset(), cache_control: bytes) -> None:
     """Serve /openapi.json and /docs with ETags, built once per process; `unlimited` paths skip rate limits."""
 
     @cache
@@ -118,7 +118,7 @@ def install_docs(app: FastAPI, *, unlimited: frozenset[str] = frozenset()) -> No
 
     @cache
     def openapi_representation() -> Representation:
-        return Representation.build(orjson.dumps(document()))
+        return Representation.build(orjson.dumps(document()), cache_control=cache_control)
 
     @cache
     def docs_representation() -> Representation:
@@ -126,7 +126,10 @@ def install_docs(app: FastAPI, *, unlimited: frozenset[str] = frozenset()) -> No
         # Swagger UI sets style attributes as it renders, hence 'unsafe-inline' for styles alone.
         policy = content_security_policy(page, script=SWAGGER_UI_CDN, style=f"{SWAGGER_UI_CDN} 'unsafe-inline'")
         return Representation.build(
-            page, media_type=b"text/html; charset=utf-8", extra_headers=[(b"content-security-policy", policy)]
+            page,
+            media_type=b"text/html; charset=utf-8",
+            extra_headers=[(b"content-security-policy", policy)],
+            cache_control=cache_control,
         )
 
     @app.get("/openapi.json", include_in_schema=False)

@@ -4,7 +4,6 @@ import gzip
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import orjson
@@ -12,7 +11,7 @@ from fastapi import Depends, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from app.core.config import get_settings
+from app.core.config import Settings
 from app.core.errors import UnsupportedMediaType
 
 Headers = list[tuple[bytes, bytes]]
@@ -49,10 +48,8 @@ def compact_json(value: object) -> bytes:
     return bytes(memoryview(orjson.dumps(value)))
 
 
-@cache
-def public_cache_control() -> bytes:
-    """The Cache-Control of published content, one shared object for every representation."""
-    settings = get_settings()
+def public_cache_control(settings: Settings) -> bytes:
+    """The Cache-Control of published content under these settings."""
     return (
         f"public, max-age={settings.cache_max_age}, stale-while-revalidate={settings.cache_stale_while_revalidate}"
     ).encode()
@@ -104,7 +101,7 @@ class Representation:
         body: bytes,
         *,
         media_type: bytes = JSON_MEDIA_TYPE,
-        cache_control: bytes | None = None,
+        cache_control: bytes,
         vary: bytes = b"Accept-Encoding",
         extra_headers: Sequence[tuple[bytes, bytes]] = (),
         etag_prefix: str = "",
@@ -112,7 +109,7 @@ class Representation:
         """Hash, compress and lay out the headers of a body once; `etag_prefix` names a version in the ETag."""
         digest = hashlib.blake2b(body, digest_size=16).hexdigest()
         common: Headers = [
-            (b"cache-control", cache_control or public_cache_control()),
+            (b"cache-control", cache_control),
             (b"vary", vary),
             *extra_headers,
         ]

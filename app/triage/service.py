@@ -165,7 +165,11 @@ def parse_body(triage: Triage, body: bytes) -> tuple[dict[str, Answer], str | No
 
 
 def build_triage(
-    document: RulesetDocument, treatments: Mapping[str, Mapping[str, str]], local: LocalServices | None = None
+    document: RulesetDocument,
+    treatments: Mapping[str, Mapping[str, str]],
+    local: LocalServices | None = None,
+    *,
+    cache_control: bytes,
 ) -> Triage:
     """Compile a ruleset and prepare its questionnaire, FHIR resource, voices and treatment lists."""
     engine = compile_ruleset(document)
@@ -191,11 +195,14 @@ def build_triage(
     }
     return Triage(
         engine=engine,
-        questionnaire=Representation.build(orjson.dumps(questionnaire), vary=b"Accept, Accept-Encoding"),
+        questionnaire=Representation.build(
+            orjson.dumps(questionnaire), vary=b"Accept, Accept-Encoding", cache_control=cache_control
+        ),
         fhir=Representation.build(
             orjson.dumps(fhir_questionnaire(engine)),
             media_type=FHIR_MEDIA_TYPE,
             vary=b"Accept, Accept-Encoding",
+            cache_control=cache_control,
         ),
         questions=questions,
         treatments=per_level,
@@ -204,13 +211,17 @@ def build_triage(
 
 
 def load_triage(
-    *, session: Session, treatments: Mapping[str, Mapping[str, str]], local: LocalServices | None = None
+    *,
+    session: Session,
+    treatments: Mapping[str, Mapping[str, str]],
+    local: LocalServices | None = None,
+    cache_control: bytes,
 ) -> Triage | None:
     """The most recently loaded ruleset, compiled; None when none is loaded."""
     row = session.exec(select(TriageRuleset).order_by(col(TriageRuleset.loaded_at).desc())).first()
     if row is None:
         return None
-    return build_triage(RulesetDocument.model_validate(row.document), treatments, local)
+    return build_triage(RulesetDocument.model_validate(row.document), treatments, local, cache_control=cache_control)
 
 
 def store_ruleset(*, session: Session, document: RulesetDocument) -> bool:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app import __version__
-from app.core.http import PreparedResponse, Representation, cached_responses, represent
+from app.core.http import PreparedResponse, Representation, cached_responses, public_cache_control, represent
 from app.core.pages import content_security_policy
 
 router = APIRouter(tags=["widget"])
@@ -48,13 +48,14 @@ def widget_script() -> Representation:
 
 
 @cache
-def demo_page() -> Representation:
+def demo_page(cache_control: bytes) -> Representation:
     """The demo page, prepared once, under a strict Content-Security-Policy, as a careful clinic would serve it."""
     page = (_FILES / "demo.html").read_bytes()
     return Representation.build(
         page,
         media_type=b"text/html; charset=utf-8",
         extra_headers=[(b"content-security-policy", content_security_policy(page))],
+        cache_control=cache_control,
     )
 
 
@@ -77,4 +78,4 @@ async def widget(request: Request) -> PreparedResponse:
 )
 async def demo(request: Request) -> PreparedResponse:
     """A clinic-style page that embeds the widget with the two-line snippet."""
-    return represent(demo_page(), request.headers.raw)
+    return represent(demo_page(public_cache_control(request.app.state.settings)), request.headers.raw)
