@@ -116,8 +116,8 @@ def create_app(settings: Settings | None = None) -> Edge:
     metrics = Metrics([*templates, "/openapi.json", "/docs"])
     return Edge(
         api,
-        fast=snapshot_responder(store),
-        posts={TRIAGE_PATH: triage_responder(store)},
+        fast=snapshot_responder(store) if settings.fast_path_enabled else None,
+        posts={TRIAGE_PATH: triage_responder(store)} if settings.fast_path_enabled else {},
         guard=guard,
         observe=metrics.record,
         trusted_proxies=[host.strip() for host in settings.forwarded_allow_ips.split(",") if host.strip()],

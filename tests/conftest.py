@@ -19,7 +19,6 @@ from sqlmodel import Session
 
 from app.core.config import Settings, get_settings
 from app.core.db import alembic_config, get_engine, make_engine
-from app.core.edge import Edge
 from app.main import create_app
 from app.platform.keys.service import Scope, create_key
 from seed.loader import load_seed
@@ -198,13 +197,6 @@ def api_of(app: object) -> FastAPI:
     return app
 
 
-def edge_of(app: object) -> Edge:
-    """The edge layer inside the middleware."""
-    while not isinstance(app, Edge):
-        app = app.app  # type: ignore[attr-defined]
-    return app
-
-
 @asynccontextmanager
 async def serve(
     url: str, *, fast: bool = True, refresh: float = 1.0, **settings: Any
@@ -214,11 +206,7 @@ async def serve(
     Rate limits are lifted unless a test sets them: most tests make many calls from one address.
     """
     settings.setdefault("rate_limit_anonymous_per_minute", 1_000_000)
-    app = create_app(Settings(database_url=url, snapshot_refresh_seconds=refresh, **settings))
-    if not fast:
-        edge = edge_of(app)
-        edge.fast = None
-        edge.posts = {}
+    app = create_app(Settings(database_url=url, snapshot_refresh_seconds=refresh, fast_path_enabled=fast, **settings))
     api = api_of(app)
     async with api.router.lifespan_context(api):
         transport = httpx.ASGITransport(app=app)

@@ -4,15 +4,8 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
-from app.content.models import SLUG_MAX_LENGTH, SLUG_RE
-from app.content.snapshot import (
-    COLLECTIONS,
-    DEFAULT_LIMIT,
-    FILTERS,
-    MAX_LIMIT,
-    ListQuery,
-    SnapshotStore,
-)
+from app.content.queries import DEFAULT_LIMIT, FILTERS, MAX_LIMIT
+from app.content.snapshot import COLLECTIONS, ListQuery, SnapshotStore
 from app.core.edge import FastResponder
 from app.core.errors import AppError
 from app.core.http import Representation
@@ -20,7 +13,7 @@ from app.core.http import Representation
 
 def _strict_query(collection: str, query_string: bytes) -> ListQuery | None:
     """Parse list parameters in their plain form only; None sends the request to the framework."""
-    allowed = FILTERS[collection]
+    allowed = {spec.name: spec for spec in FILTERS[collection]}
     seen: dict[str, str] = {}
     try:
         pairs = parse_qsl(query_string.decode("ascii"), keep_blank_values=True, strict_parsing=True)
@@ -36,9 +29,7 @@ def _strict_query(collection: str, query_string: bytes) -> ListQuery | None:
         return None
     cursor = seen.pop("cursor", None)
     for name, value in seen.items():
-        values = allowed[name]
-        valid = value in values if values is not None else len(value) <= SLUG_MAX_LENGTH and SLUG_RE.fullmatch(value)
-        if not valid:
+        if not allowed[name].plain(value):
             return None
     return ListQuery(
         limit=int(limit) if limit else DEFAULT_LIMIT,

@@ -1,13 +1,13 @@
 """The documented read API for content; the snapshot answers, these routes are the contract."""
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from app.content.jsonld import Publisher
-from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN, CauseCategory, TreatmentCategory
+from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN
+from app.content.queries import DEFAULT_LIMIT, MAX_LIMIT, Filters, filters_dependency
 from app.content.schemas import (
     CausePublic,
     ConditionPublic,
@@ -16,13 +16,13 @@ from app.content.schemas import (
     SymptomPublic,
     TreatmentPublic,
 )
-from app.content.snapshot import CURSOR_MAX_LENGTH, CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT, ListQuery, Snapshot
+from app.content.snapshot import CURSOR_MAX_LENGTH, CURSOR_PATTERN, ListQuery, Snapshot
+from app.core.edge import NEGOTIATED
 from app.core.errors import ServiceUnavailable, problem_responses
 from app.core.http import INT32, PreparedResponse, accepts, cached_responses, represent
 
 router = APIRouter(prefix="/v1", tags=["content"])
 
-Filters = tuple[tuple[str, str], ...]
 SlugPath = Annotated[
     str,
     Path(
@@ -30,14 +30,6 @@ SlugPath = Annotated[
         pattern=SLUG_PATTERN,
         max_length=SLUG_MAX_LENGTH,
         examples=["back-spasms"],
-    ),
-]
-ConditionFilter = Annotated[
-    str | None,
-    Query(
-        description="Only items linked to this condition slug.",
-        pattern=SLUG_PATTERN,
-        max_length=SLUG_MAX_LENGTH,
     ),
 ]
 LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page, 1 to 100.", json_schema_extra=INT32)]
@@ -80,41 +72,9 @@ _LINKED_DATA: dict[str, Any] = {
 }
 
 
-def no_filters() -> Filters:
-    """Collections without filters."""
-    return ()
+def _add_collection(collection: str, noun: str, model: type[BaseModel]) -> None:
+    filters = filters_dependency(collection)
 
-
-def cause_filters(
-    condition: ConditionFilter = None,
-    category: Annotated[CauseCategory | None, Query(description="Only causes of this category.")] = None,
-) -> Filters:
-    """Filters of the causes list."""
-    return _present(condition=condition, category=category)
-
-
-def symptom_filters(
-    condition: ConditionFilter = None,
-    red_flag: Annotated[bool | None, Query(description="Only red flags (true) or only others (false).")] = None,
-) -> Filters:
-    """Filters of the symptoms list."""
-    flag = None if red_flag is None else ("true" if red_flag else "false")
-    return _present(condition=condition, red_flag=flag)
-
-
-def treatment_filters(
-    condition: ConditionFilter = None,
-    category: Annotated[TreatmentCategory | None, Query(description="Only treatments of this category.")] = None,
-) -> Filters:
-    """Filters of the treatments list."""
-    return _present(condition=condition, category=category)
-
-
-def _present(**values: str | None) -> Filters:
-    return tuple(sorted((name, str(value)) for name, value in values.items() if value is not None))
-
-
-def _add_collection(collection: str, noun: str, model: type[BaseModel], filters: Callable[..., Filters]) -> None:
     @router.get(
         f"/{collection}",
         name=f"list_{collection}",
@@ -145,18 +105,18 @@ def _add_collection(collection: str, noun: str, model: type[BaseModel], filters:
         responses={**cached_responses(_LINKED_DATA), **problem_responses(404, 422, 503)},
     )
     async def get_item(request: Request, snapshot: SnapshotDep, slug: SlugPath) -> PreparedResponse:
-        if accepts(request.headers.get("accept"), "application/ld+json"):
+        if accepts(request.headers.get("accept"), NEGOTIATED):
             publisher = Publisher.of(request.app.state.settings)
             return represent(snapshot.linked_data(collection, slug, publisher=publisher), request.headers.raw)
         return represent(snapshot.detail(collection, slug), request.headers.raw)
 
 
-_ROUTES: list[tuple[str, str, type[BaseModel], Callable[..., Any]]] = [
-    ("conditions", "condition", ConditionPublic, no_filters),
-    ("causes", "cause", CausePublic, cause_filters),
-    ("symptoms", "symptom", SymptomPublic, symptom_filters),
-    ("treatments", "treatment", TreatmentPublic, treatment_filters),
-    ("sources", "source", SourcePublic, no_filters),
+_ROUTES: list[tuple[str, str, type[BaseModel]]] = [
+    ("conditions", "condition", ConditionPublic),
+    ("causes", "cause", CausePublic),
+    ("symptoms", "symptom", SymptomPublic),
+    ("treatments", "treatment", TreatmentPublic),
+    ("sources", "source", SourcePublic),
 ]
-for _collection, _noun, _model, _filters in _ROUTES:
-    _add_collection(_collection, _noun, _model, _filters)
+for _collection, _noun, _model in _ROUTES:
+    _add_collection(_collection, _noun, _model)

@@ -16,7 +16,8 @@ from sqlmodel import Session
 
 from app.content.feed import Entry, Feed, encode_position
 from app.content.jsonld import JSONLD_MEDIA_TYPE, Item, Publisher, html_safe, linked_data
-from app.content.models import SLUG_RE, CauseCategory, ItemType, TreatmentCategory
+from app.content.models import SLUG_RE, ItemType
+from app.content.queries import DEFAULT_LIMIT
 from app.content.service import PublishedContent, content_version, published_content
 from app.core.cursors import unwrap, wrap
 from app.core.db import read_consistently
@@ -35,23 +36,13 @@ COLLECTIONS: dict[str, ItemType] = {
     "treatments": ItemType.treatment,
     "sources": ItemType.source,
 }
-# The list filters each collection takes, with their allowed values (None: any slug).
-FILTERS: dict[str, dict[str, frozenset[str] | None]] = {
-    "conditions": {},
-    "causes": {"condition": None, "category": frozenset(CauseCategory)},
-    "symptoms": {"condition": None, "red_flag": frozenset({"true", "false"})},
-    "treatments": {"condition": None, "category": frozenset(TreatmentCategory)},
-    "sources": {},
-}
 COLLECTION_OF: dict[str, str] = {kind.value: collection for collection, kind in COLLECTIONS.items()}
 # Details come as JSON or, on request, as schema.org JSON-LD.
 DETAIL_VARY = b"Accept, Accept-Encoding"
-DEFAULT_LIMIT = 20
 CURSOR_MAX_LENGTH = 200
 CURSOR_PATTERN = rf"^[A-Za-z0-9_-]{{1,{CURSOR_MAX_LENGTH}}}$"
 CURSOR_RE = re.compile(CURSOR_PATTERN)
 _CURSOR_PREFIX = "after:"
-MAX_LIMIT = 100
 # Pages and search results are memoised per query until about this many bytes are kept, then
 # the memo starts over.
 _PAGE_CACHE_BYTES = 16 * 1024 * 1024

@@ -30,6 +30,13 @@ class Settings(BaseSettings):
         default=None,
         description="redis://host:port/db for rate-limit counters shared by every worker; unset keeps them in memory.",
     )
+    fast_path_enabled: bool = Field(
+        default=True,
+        description=(
+            "Answer hot GETs and triage POSTs from memory ahead of the framework; off, every request goes"
+            " through the FastAPI routes (the same answers, more slowly)."
+        ),
+    )
     rate_limit_enabled: bool = Field(
         default=True, description="Count requests against the limits; turn off only when a gateway in front limits."
     )

@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.core.errors import problem_response
-from app.core.http import Headers, Representation
+from app.core.http import Headers, Representation, accepts
 
 FastResponder = Callable[[Scope], Representation | None]
 BodyResponder = Callable[[Scope, bytes], tuple[int, Headers, bytes] | None]
@@ -29,7 +29,7 @@ _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
 _SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 # The fast path holds the default representations; a request for this one goes to the routes.
-_NEGOTIATED = b"ld+json"
+NEGOTIATED = "application/ld+json"
 
 EXPOSED_HEADERS = ("ETag", "Link", "RateLimit", "RateLimit-Policy", "Retry-After", "X-Request-ID")
 ALLOWED_METHODS = ("GET", "POST")
@@ -120,7 +120,7 @@ class Edge:
             elif name == b"accept-encoding":
                 accept_encoding = value
             elif name == b"accept":
-                negotiated = _NEGOTIATED in value
+                negotiated = accepts(value, NEGOTIATED)
             elif name == b"access-control-request-method":
                 preflight = value
             elif name == b"content-length":

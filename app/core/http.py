@@ -175,9 +175,13 @@ def represent(rep: Representation, request_headers: Iterable[tuple[bytes, bytes]
     return PreparedResponse(*rep.select(if_none_match, accept_encoding))
 
 
-def accepts(accept: str | None, media_type: str) -> bool:
-    """True when an Accept header asks for this media type (we offer it only on request)."""
-    return accept is not None and media_type in accept.lower()
+def accepts(accept: str | bytes | None, media_type: str) -> bool:
+    """True when an Accept header asks for this media type (we offer it only on request); the one test
+    of it, for the routes and for the edge's fast path alike."""
+    if accept is None:
+        return False
+    text = accept.decode("latin-1") if isinstance(accept, bytes) else accept
+    return media_type in text.lower()
 
 
 def is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:

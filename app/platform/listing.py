@@ -9,7 +9,8 @@ from fastapi import Query, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from app.content.snapshot import CURSOR_MAX_LENGTH, CURSOR_PATTERN, MAX_LIMIT, decode_cursor, encode_cursor
+from app.content.queries import MAX_LIMIT
+from app.content.snapshot import CURSOR_MAX_LENGTH, CURSOR_PATTERN, decode_cursor, encode_cursor
 from app.core.errors import BadRequest
 from app.core.http import INT32, INT32_MAX, JSON_MEDIA_TYPE
 

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from app.content.models import ItemType
+from app.content.queries import DEFAULT_LIMIT, MAX_LIMIT
 from app.content.router import SnapshotDep
-from app.content.snapshot import DEFAULT_LIMIT, MAX_LIMIT
 from app.core.errors import problem_responses
 from app.core.http import INT32, NO_NUL, PreparedResponse, cached_responses, represent
 

@@ -43,7 +43,7 @@ async def test_json_ld_follows_the_settings_too(seeded_url: str) -> None:
 
 def test_the_apps_connect_timeout_reaches_its_engine(seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[dict[str, Any]] = []
-    real = app.core.db.create_engine
+    real = app.core.db.create_engine  # type: ignore[attr-defined]
 
     def recording(url: str, **options: Any) -> Any:
         made.append(options)
@@ -52,4 +52,3 @@ def test_the_apps_connect_timeout_reaches_its_engine(seeded_url: str, monkeypatc
     monkeypatch.setattr(app.core.db, "create_engine", recording)
     create_app(Settings(database_url=seeded_url, db_connect_timeout=1))
     assert made[-1]["connect_args"]["timeout" if seeded_url.startswith("sqlite") else "connect_timeout"] == 1
-

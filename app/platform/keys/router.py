@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.responses import Response
 
+from app.content.queries import DEFAULT_LIMIT
 from app.content.schemas import Page
-from app.content.snapshot import DEFAULT_LIMIT
 from app.core.db import SessionDep, WriteSessionDep
 from app.core.errors import problem_responses
 from app.core.http import INT32, JSON_BODY
