@@ -22,8 +22,8 @@ from app.core.config import get_settings
 from app.core.db import alembic_config, get_engine, migration_head, schema_version
 from app.core.errors import Conflict
 from app.core.server import BoundedHttpToolsProtocol
-from app.platform.keys.router import KeyCreate
-from app.platform.keys.service import Scope, create_key
+from app.platform.keys.schemas import KeyCreate
+from app.platform.keys.service import KeyScope, create_key
 from app.triage.engine import compile_ruleset
 from app.triage.evaluation import evaluate as evaluate_vignettes
 from app.triage.models import TriageRuleset
@@ -131,7 +131,7 @@ def serve(
 @keys.command("create")
 def create_key_command(
     name: Annotated[str, typer.Option("--name", help="Who uses the key.")],
-    scope: Annotated[list[Scope], typer.Option("--scope", help="read, edit or admin; repeat for several.")],
+    scope: Annotated[list[KeyScope], typer.Option("--scope", help="read, edit or admin; repeat for several.")],
     origin: Annotated[
         list[str] | None, typer.Option("--origin", help="An origin the key may be used from; repeatable.")
     ] = None,
@@ -197,6 +197,7 @@ def openapi() -> None:
 
     api = create_app().app
     assert isinstance(api, FastAPI)
+    api.state.snapshots.try_refresh()  # so that the document describes the ruleset the database serves
     document = api.state.openapi_document()
     sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
 

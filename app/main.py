@@ -29,9 +29,11 @@ from app.platform.metrics import router as metrics_router
 from app.platform.ratelimit import RateLimits
 from app.platform.sync import router as sync_router
 from app.search.router import router as search_router
+from app.triage.openapi import describe_served_ruleset
 from app.triage.regions import LocalServices
 from app.triage.router import TRIAGE_PATH, triage_responder
 from app.triage.router import router as triage_router
+from app.triage.ruleset import RulesetDocument
 from app.widget.router import router as widget_router
 
 DESCRIPTION = """Structured, cited guidance on back spasms: causes, symptoms, treatments and
@@ -110,7 +112,18 @@ def create_app(settings: Settings | None = None) -> Edge:
     ]
     for router in routers:
         api.include_router(router)
-    install_docs(api, unlimited=UNLIMITED_PATHS, cache_control=cache_control)
+
+    def served_ruleset() -> RulesetDocument | None:
+        snapshot = store.current
+        return snapshot.triage.engine.document if snapshot is not None and snapshot.triage is not None else None
+
+    install_docs(
+        api,
+        unlimited=UNLIMITED_PATHS,
+        cache_control=cache_control,
+        refine=lambda schema: describe_served_ruleset(schema, served_ruleset()),
+        version=lambda: ruleset.version if (ruleset := served_ruleset()) else None,
+    )
     templates = [route.path for router in routers for route in router.routes if isinstance(route, APIRoute)]
     guard = Guard(keyring, limits, settings)
     metrics = Metrics([*templates, "/openapi.json", "/docs"])

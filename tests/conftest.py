@@ -20,7 +20,7 @@ from sqlmodel import Session
 from app.core.config import Settings, get_settings
 from app.core.db import alembic_config, get_engine, make_engine
 from app.main import create_app
-from app.platform.keys.service import Scope, create_key
+from app.platform.keys.service import KeyScope, create_key
 from seed.loader import load_seed
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -142,7 +142,7 @@ def make_key(url: str, *scopes: str, name: str | None = None, **options: Any) ->
             _, key = create_key(
                 session=session,
                 name=name,
-                scopes=[Scope(scope) for scope in scopes],
+                scopes=[KeyScope(scope) for scope in scopes],
                 allowed_origins=options.get("allowed_origins", []),
                 rate_limit_per_minute=options.get("rate_limit_per_minute"),
                 actor="tests",

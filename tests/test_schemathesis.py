@@ -10,7 +10,7 @@ from sqlmodel import Session
 from app.core.config import Settings
 from app.core.db import make_engine
 from app.main import create_app
-from app.platform.keys.service import Scope, create_key
+from app.platform.keys.service import KeyScope, create_key
 from tests.conftest import api_of, migrate_and_seed
 
 # 409 and 412 are answers about the current state (a slug in use, a stale If-Match). If-Match is
@@ -54,7 +54,7 @@ def _seeded_app() -> tuple[Any, str]:
         _, key = create_key(
             session=session,
             name="schemathesis",
-            scopes=[Scope.admin],
+            scopes=[KeyScope.admin],
             allowed_origins=[],
             rate_limit_per_minute=1_000_000,
             actor="tests",

@@ -24,9 +24,9 @@ ENTITY_TYPES = {
     "symptom": "MedicalSignOrSymptom",
     "treatment": "MedicalTherapy",
 }
-Item = dict[str, Any]
+ItemJson = dict[str, Any]
 # Looks up a published item by type and slug; None when it is not published.
-Lookup = Callable[[str, str], Item | None]
+Lookup = Callable[[str, str], ItemJson | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +41,11 @@ class Publisher:
     def of(cls, settings: Settings) -> "Publisher":
         return cls(settings.publisher_name, settings.publisher_url, settings.content_license)
 
-    def organization(self) -> Item:
+    def organization(self) -> ItemJson:
         return _compact({"@type": "Organization", "name": self.name, "url": self.url})
 
 
-def linked_data(item: Item, *, lookup: Lookup, publisher: Publisher) -> Item:
+def linked_data(item: ItemJson, *, lookup: Lookup, publisher: Publisher) -> ItemJson:
     """The schema.org document for one published item."""
     if item["type"] == "source":
         return {"@context": "https://schema.org", **_creative_work(item)}
@@ -69,8 +69,8 @@ def linked_data(item: Item, *, lookup: Lookup, publisher: Publisher) -> Item:
     )
 
 
-def _entity(item: Item, *, lookup: Lookup) -> Item:
-    entity: Item = {
+def _entity(item: ItemJson, *, lookup: Lookup) -> ItemJson:
+    entity: ItemJson = {
         "@type": ENTITY_TYPES[item["type"]],
         "name": item["name"],
         "description": item["summary"],
@@ -78,7 +78,7 @@ def _entity(item: Item, *, lookup: Lookup) -> Item:
     }
     if item["type"] == "condition":
 
-        def linked(kind: str, key: str) -> list[Item]:
+        def linked(kind: str, key: str) -> list[ItemJson]:
             summaries = item[key]
             return [_mention(found, kind) for s in summaries if (found := lookup(kind, s["slug"])) is not None]
 
@@ -94,23 +94,23 @@ def _entity(item: Item, *, lookup: Lookup) -> Item:
     return entity
 
 
-def _mention(item: Item, kind: str) -> Item:
+def _mention(item: ItemJson, kind: str) -> ItemJson:
     return {"@type": ENTITY_TYPES[kind], "name": item["name"], "description": item["summary"]}
 
 
-def _cited_slugs(item: Item) -> list[str]:
+def _cited_slugs(item: ItemJson) -> list[str]:
     return list(dict.fromkeys(citation["source"] for citation in item["sources"]))
 
 
-def _locators(item: Item, source: str) -> list[str]:
+def _locators(item: ItemJson, source: str) -> list[str]:
     return list(dict.fromkeys(c["locator"] for c in item["sources"] if c["source"] == source))
 
 
-def _citation(source: Item, sections: list[str]) -> Item:
+def _citation(source: ItemJson, sections: list[str]) -> ItemJson:
     return _compact({**_creative_work(source), "description": "Sections: " + "; ".join(sections)})
 
 
-def _creative_work(source: Item) -> Item:
+def _creative_work(source: ItemJson) -> ItemJson:
     return _compact(
         {
             "@type": "CreativeWork",
@@ -123,6 +123,6 @@ def _creative_work(source: Item) -> Item:
     )
 
 
-def _compact(document: Mapping[str, Any]) -> Item:
+def _compact(document: Mapping[str, Any]) -> ItemJson:
     """Drop unknown (None) and empty values, which schema.org readers treat as absent anyway."""
     return {key: value for key, value in document.items() if value not in (None, [], "")}

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.content.feed import Entry, Feed, encode_position
-from app.content.jsonld import JSONLD_MEDIA_TYPE, Item, Publisher, html_safe, linked_data
+from app.content.jsonld import JSONLD_MEDIA_TYPE, ItemJson, Publisher, html_safe, linked_data
 from app.content.models import SLUG_RE, ItemType
 from app.content.queries import DEFAULT_LIMIT
 from app.content.service import PublishedContent, content_version, published_content
@@ -169,7 +169,7 @@ class Snapshot:
         """The schema.org JSON-LD form of one item; NotFound when nothing has that slug."""
         detail = self.detail(collection, slug)
 
-        def lookup(kind: str, found: str) -> Item | None:
+        def lookup(kind: str, found: str) -> ItemJson | None:
             prepared = self.details.get(f"/v1/{COLLECTION_OF[kind]}/{found}")
             return None if prepared is None else orjson.loads(prepared.identity.body)
 

@@ -1,6 +1,8 @@
 """The OpenAPI document and the interactive docs, served as prepared, cacheable representations."""
 
-from functools import cache
+import copy
+from collections.abc import Callable, Hashable
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -107,18 +109,34 @@ def _entry(response: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in response.items() if key != "model"}
 
 
-def install_docs(app: FastAPI, *, unlimited: frozenset[str] = frozenset(), cache_control: bytes) -> None:
+def install_docs(
+    app: FastAPI,
+    *,
+    unlimited: frozenset[str] = frozenset(),
+    cache_control: bytes,
+    refine: Callable[[dict[str, Any]], None] = lambda _: None,
+    version: Callable[[], Hashable] = lambda: None,
+) -> None:
     """Serve /openapi.json and /docs with ETags, built once per process; `unlimited` paths skip rate limits."""
 
-    @cache
+    # Built once per `version()` (what `refine` adds from served data, such as the triage ruleset).
+    @lru_cache(maxsize=4)
+    def built(_: Hashable) -> dict[str, Any]:
+        schema = copy.deepcopy(app.openapi())
+        refine(schema)
+        return _finish(schema, unlimited)
+
     def document() -> dict[str, Any]:
-        return _finish(app.openapi(), unlimited)
+        return built(version())
 
     app.state.openapi_document = document
 
-    @cache
-    def openapi_representation() -> Representation:
+    @lru_cache(maxsize=4)
+    def representation(_: Hashable) -> Representation:
         return Representation.build(orjson.dumps(document()), cache_control=cache_control)
+
+    def openapi_representation() -> Representation:
+        return representation(version())
 
     @cache
     def docs_representation() -> Representation:

@@ -19,7 +19,7 @@ FastResponder = Callable[[Scope], Representation | None]
 BodyResponder = Callable[[Scope, bytes], tuple[int, Headers, bytes] | None]
 # Checks a request before anything answers it, given the API key and Origin it sent: headers for
 # the response, and a refusal if any.
-Guard = Callable[[Scope, bytes | None, bytes | None], Awaitable[tuple[Headers, Response | None]]]
+GuardCheck = Callable[[Scope, bytes | None, bytes | None], Awaitable[tuple[Headers, Response | None]]]
 # Told of every answered request: its scope, status and seconds taken (for metrics).
 Observer = Callable[[Scope, int, float], None]
 
@@ -79,7 +79,7 @@ class Edge:
         app: ASGIApp,
         fast: FastResponder | None = None,
         posts: Mapping[str, BodyResponder] | None = None,
-        guard: Guard | None = None,
+        guard: GuardCheck | None = None,
         observe: Observer | None = None,
         trusted_proxies: list[str] | None = None,
     ) -> None:

@@ -7,7 +7,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from app.core.errors import Forbidden, Unauthorized
-from app.platform.keys.service import Principal, Scope
+from app.platform.keys.service import KeyScope, Principal
 
 PRINCIPAL = "backpain.principal"
 
@@ -22,7 +22,7 @@ def principal_of(request: Request) -> Principal | None:
     return found if isinstance(found, Principal) else None
 
 
-def require(scope: Scope) -> Callable[..., Principal]:
+def require(scope: KeyScope) -> Callable[..., Principal]:
     """A dependency that returns the calling key, or raises 401 without one and 403 without the scope."""
 
     def check(
@@ -40,5 +40,5 @@ def require(scope: Scope) -> Callable[..., Principal]:
     return check
 
 
-Editor = Annotated[Principal, Depends(require(Scope.edit))]
-Admin = Annotated[Principal, Depends(require(Scope.admin))]
+Editor = Annotated[Principal, Depends(require(KeyScope.edit))]
+Admin = Annotated[Principal, Depends(require(KeyScope.admin))]

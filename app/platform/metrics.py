@@ -25,7 +25,6 @@ RATE_LIMIT_STORE_FALLBACK = Gauge(
     "1 while this worker counts rate limits in process because the shared store (Redis) is unreachable.",
     multiprocess_mode="max",
 )
-TRIAGE_LEVELS = Counter("backpain_triage_assessments", "Triage assessments answered, by level.", ["level"])
 
 router = APIRouter(tags=["operations"])
 

@@ -1,6 +1,6 @@
 """The triage routes: the questionnaire, and an assessment of answers."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from starlette.types import Scope
@@ -10,10 +10,9 @@ from app.content.snapshot import SnapshotStore
 from app.core.edge import BodyResponder
 from app.core.errors import AppError, ServiceUnavailable, UnsupportedMediaType, problem_responses
 from app.core.http import Headers, PreparedResponse, accepts, cached_responses, is_json, represent
-from app.triage.ruleset import UNSURE
+from app.triage.openapi import request_body
 from app.triage.schemas import Questionnaire, TriageResult
 from app.triage.service import Triage
-from seed.loader import parse_ruleset
 
 router = APIRouter(prefix="/v1/triage", tags=["triage"])
 TRIAGE_PATH = "/v1/triage"
@@ -27,60 +26,6 @@ def current_triage(snapshot: SnapshotDep) -> Triage:
 
 
 TriageDep = Annotated[Triage, Depends(current_triage)]
-
-
-def _request_schema() -> dict[str, Any]:
-    """The request body schema, from the ruleset the seed ships: one property per question."""
-    document = parse_ruleset()
-    answers = {
-        q.id: (
-            {"enum": [True, False, UNSURE, None], "description": q.text}
-            if q.type == "bool"
-            else {
-                "type": ["integer", "null"],
-                "format": "int32",
-                "minimum": q.min,
-                "maximum": q.max,
-                "description": q.text,
-            }
-        )
-        for q in document.questions
-    }
-    example: dict[str, Any] = {
-        "answers": {q.id: (False if q.type == "bool" else q.min or 1) for q in document.questions}
-    }
-    example["answers"].update(
-        {
-            "age": 30,
-            "duration_days": 2,
-            "pain_severity": 4,
-            "painkillers_not_helping": UNSURE,
-            "started_after_strain": True,
-        }
-    )
-    example["region"] = "GB"
-    regions = sorted(region.code for region in document.regions)
-    schema = {
-        "type": "object",
-        "required": ["answers"],
-        "additionalProperties": False,
-        "properties": {
-            "answers": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": answers,
-                "description": (
-                    'Answers by question id: yes/no questions take true, false or "unsure"; number questions'
-                    " an integer in range. null or absent means unanswered. A key given twice is a 422."
-                ),
-            },
-            "region": {
-                "enum": [*regions, None],
-                "description": "Where the person is (ISO 3166 alpha-2); absent or null uses the deployment's REGION.",
-            },
-        },
-    }
-    return {"required": True, "content": {"application/json": {"schema": schema, "example": example}}}
 
 
 @router.get(
@@ -109,7 +54,8 @@ async def questionnaire(request: Request, triage: TriageDep) -> PreparedResponse
     summary="Assess answers",
     response_model=TriageResult,
     responses=problem_responses(400, 413, 415, 422, 503),
-    openapi_extra={"requestBody": _request_schema()},
+    # The served ruleset's questions replace this generic schema when the document is built.
+    openapi_extra={"requestBody": request_body(None)},
 )
 async def assess_answers(request: Request, triage: TriageDep) -> PreparedResponse:
     """How soon and where to get care, and why; or the questions still needed. Nothing is stored."""

@@ -13,9 +13,9 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import BadRequest, InvalidInput
 from app.core.http import JSON_MEDIA_TYPE, Headers, Representation
-from app.platform.metrics import TRIAGE_LEVELS
 from app.triage.engine import Answer, Assessment, Engine, assess, compile_ruleset, parse_answers, parts
 from app.triage.fhir import fhir_questionnaire
+from app.triage.metrics import TRIAGE_LEVELS
 from app.triage.models import TriageRuleset
 from app.triage.regions import LocalServices, Voice, voices
 from app.triage.ruleset import UNSURE, QuestionSpec, RulesetDocument

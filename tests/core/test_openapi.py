@@ -7,6 +7,10 @@ from typing import Any
 import httpx
 import pytest
 
+from app.core.config import Settings
+from app.main import create_app
+from tests.conftest import api_of
+
 pytestmark = pytest.mark.anyio
 
 
@@ -163,3 +167,13 @@ async def test_if_match_is_required_on_every_write(client: httpx.AsyncClient) ->
                 assert parameter["required"] is True, (path, method)
                 assert "428" in operation["responses"], (path, method)
     assert guarded == 20  # update, publish, unpublish and delete of five content types
+
+
+def test_the_triage_body_describes_the_served_ruleset_or_any_answer(tmp_path: Path) -> None:
+    """OpenAPI describes the ruleset the database serves; before one is loaded, what any answer looks like."""
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}"))
+    document = api_of(app).state.openapi_document()
+    body = document["paths"]["/v1/triage"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    answers = body["properties"]["answers"]
+    assert "properties" not in answers
+    assert {"type": "string", "enum": ["unsure"]} in answers["additionalProperties"]["anyOf"]

@@ -23,14 +23,18 @@ KEY_PREFIX = "bpk_"
 _PREFIX_LENGTH = len(KEY_PREFIX) + 8
 
 
-class Scope(StrEnum):
+class KeyScope(StrEnum):
     read = "read"
     edit = "edit"
     admin = "admin"
 
 
 # A wider scope includes the narrower ones: an admin key can edit, an edit key can read.
-_INCLUDES = {Scope.read: {Scope.read}, Scope.edit: {Scope.read, Scope.edit}, Scope.admin: set(Scope)}
+_INCLUDES = {
+    KeyScope.read: {KeyScope.read},
+    KeyScope.edit: {KeyScope.read, KeyScope.edit},
+    KeyScope.admin: set(KeyScope),
+}
 
 
 def _digest(key: str) -> str:
@@ -50,18 +54,18 @@ class Principal:
     name: str
     prefix: str
     key_hash: str
-    scopes: frozenset[Scope]
+    scopes: frozenset[KeyScope]
     allowed_origins: frozenset[str]
     rate_limit_per_minute: int | None
 
-    def can(self, scope: Scope) -> bool:
+    def can(self, scope: KeyScope) -> bool:
         return scope in self.scopes
 
 
 def _principal(row: ApiKey) -> Principal:
-    granted: set[Scope] = set()
+    granted: set[KeyScope] = set()
     for scope in row.scopes:
-        granted |= _INCLUDES[Scope(scope)]
+        granted |= _INCLUDES[KeyScope(scope)]
     return Principal(
         id=row.id,
         name=row.name,
@@ -81,7 +85,7 @@ def create_key(
     *,
     session: Session,
     name: str,
-    scopes: list[Scope],
+    scopes: list[KeyScope],
     allowed_origins: list[str],
     rate_limit_per_minute: int | None,
     actor: str,
