@@ -175,7 +175,16 @@ def key_for(fresh_url: str) -> Callable[..., str]:
 
 # Groups that start browsers, server processes or thousands of generated requests; `make test-fast`
 # leaves them (and PostgreSQL) out, `make test` runs everything.
-SLOW = ("tests/widget/", "tests/deploy/", "tests/platform/test_workers.py", "tests/test_schemathesis.py")
+SLOW = (
+    "tests/widget/",
+    "tests/deploy/",
+    "tests/platform/test_workers.py",
+    "tests/test_schemathesis.py",
+    # the tests that start `backpain serve` or the command in a process of its own
+    "tests/core/test_logs.py::test_the_served_access_log",
+    "tests/triage/test_privacy.py::test_a_real_server",
+    "tests/platform/test_keys.py::test_cli_prints",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
