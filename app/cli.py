@@ -16,8 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from app.content.queries import COLLECTIONS
 from app.content.service import published_content
-from app.content.snapshot import COLLECTIONS
 from app.core.config import get_settings
 from app.core.db import alembic_config, get_engine, migration_head, schema_version
 from app.core.errors import Conflict

@@ -9,9 +9,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from app import __version__
-from app.content.fastpath import snapshot_responder
 from app.content.router import router as content_router
-from app.content.snapshot import SnapshotStore
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.docs import install_docs
@@ -27,11 +25,13 @@ from app.platform.keys.service import KeyRing
 from app.platform.metrics import Metrics
 from app.platform.metrics import router as metrics_router
 from app.platform.ratelimit import RateLimits
-from app.platform.sync import router as sync_router
 from app.search.router import router as search_router
+from app.serving.fastpath import snapshot_responder, triage_responder
+from app.serving.snapshot import SnapshotStore
+from app.sync.router import router as sync_router
 from app.triage.openapi import describe_served_ruleset
 from app.triage.regions import LocalServices
-from app.triage.router import TRIAGE_PATH, triage_responder
+from app.triage.router import TRIAGE_PATH
 from app.triage.router import router as triage_router
 from app.triage.ruleset import RulesetDocument
 from app.widget.router import router as widget_router

@@ -24,8 +24,8 @@ from sqlmodel import Session
 
 from app.content.models import Item, ItemLink, ItemType
 from app.content.service import bump_content_version, published_content
-from app.content.snapshot import Snapshot
 from app.core.db import alembic_config, make_engine
+from app.serving.snapshot import Snapshot
 from bench.load import Result, run_load
 from seed.loader import item_id, load_seed
 from tests.net import free_port

@@ -22,7 +22,8 @@ from app.content.models import (
 from app.content.service import bump_content_version
 from app.platform.editing import service as editing
 from app.platform.editing.documents import LINKED_TYPES, complete_document, document_of
-from app.platform.models import AuditEvent, Change, ItemDraft
+from app.platform.models import AuditEvent, ItemDraft
+from app.sync.models import Change
 from app.triage.evaluation import VignetteFile
 from app.triage.ruleset import RulesetDocument
 from app.triage.service import store_ruleset

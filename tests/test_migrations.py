@@ -14,7 +14,8 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.content.models import ContentVersion, Item, ItemLink
 from app.core.db import alembic_config, make_engine, migration_head, schema_is_current
-from app.platform.models import AuditEvent, Change, ItemDraft
+from app.platform.models import AuditEvent, ItemDraft
+from app.sync.models import Change
 from app.triage.models import TriageRuleset
 from seed.loader import SEED_FILE, TRIAGE_FILE, load_seed
 from tests.conftest import EmptyDatabase

@@ -1,6 +1,5 @@
 """Database tables for the guidance content."""
 
-import re
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
@@ -8,9 +7,9 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-SLUG_MAX_LENGTH = 100
-SLUG_RE = re.compile(SLUG_PATTERN)
+from app.core.slugs import SLUG_MAX_LENGTH, SLUG_PATTERN, SLUG_RE
+
+__all__ = ["SLUG_MAX_LENGTH", "SLUG_PATTERN", "SLUG_RE"]  # where the domains find them
 
 
 class ItemType(StrEnum):

@@ -8,11 +8,28 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Query
 
-from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN, SLUG_RE, CauseCategory, TreatmentCategory
+from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN, SLUG_RE, CauseCategory, ItemType, TreatmentCategory
 
 Filters = tuple[tuple[str, str], ...]
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+COLLECTIONS: dict[str, ItemType] = {
+    "conditions": ItemType.condition,
+    "causes": ItemType.cause,
+    "symptoms": ItemType.symptom,
+    "treatments": ItemType.treatment,
+    "sources": ItemType.source,
+}
+COLLECTION_OF: dict[str, str] = {kind.value: collection for collection, kind in COLLECTIONS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """A validated list request: page size, position and filters."""
+
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+    filters: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

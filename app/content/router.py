@@ -1,13 +1,13 @@
 """The documented read API for content; the snapshot answers, these routes are the contract."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from app.content.jsonld import Publisher
 from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN
-from app.content.queries import DEFAULT_LIMIT, MAX_LIMIT, Filters, filters_dependency
+from app.content.queries import DEFAULT_LIMIT, MAX_LIMIT, Filters, ListQuery, filters_dependency
 from app.content.schemas import (
     CausePublic,
     ConditionPublic,
@@ -16,10 +16,11 @@ from app.content.schemas import (
     SymptomPublic,
     TreatmentPublic,
 )
-from app.content.snapshot import CURSOR_MAX_LENGTH, CURSOR_PATTERN, ListQuery, Snapshot
+from app.core.cursors import CURSOR_MAX_LENGTH, CURSOR_PATTERN
 from app.core.edge import NEGOTIATED
-from app.core.errors import ServiceUnavailable, problem_responses
-from app.core.http import INT32, PreparedResponse, accepts, cached_responses, represent
+from app.core.errors import problem_responses
+from app.core.http import INT32, PreparedResponse, Representation, accepts, cached_responses, represent
+from app.core.served import current_snapshot
 
 router = APIRouter(prefix="/v1", tags=["content"])
 
@@ -43,15 +44,17 @@ CursorQuery = Annotated[
 ]
 
 
-def current_snapshot(request: Request) -> Snapshot:
-    """The published content in memory; 503 until it has been loaded once."""
-    snapshot: Snapshot | None = request.app.state.snapshots.current
-    if snapshot is None:
-        raise ServiceUnavailable("The content is not loaded yet; try again shortly.")
-    return snapshot
+class ContentView(Protocol):
+    """What the content routes read from the snapshot in memory."""
+
+    def page(self, collection: str, query: ListQuery) -> Representation: ...
+
+    def detail(self, collection: str, slug: str) -> Representation: ...
+
+    def linked_data(self, collection: str, slug: str, *, publisher: Publisher) -> Representation: ...
 
 
-SnapshotDep = Annotated[Snapshot, Depends(current_snapshot)]
+SnapshotDep = Annotated[ContentView, Depends(current_snapshot)]
 
 _LINK: dict[str, Any] = {
     "Link": {"description": 'The next page, as `<url>; rel="next"`.', "schema": {"type": "string", "maxLength": 2000}}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.content.models import (
     CauseCategory,
@@ -28,7 +28,6 @@ from app.content.schemas import (
     SymptomPublic,
     TreatmentPublic,
 )
-from app.platform.models import Change
 
 _CATEGORY_ORDER = {
     **{category.value: rank for rank, category in enumerate(CauseCategory)},
@@ -46,8 +45,6 @@ class PublishedContent:
     linked: dict[uuid.UUID, list[Item]]
     conditions_of: dict[uuid.UUID, list[str]]
     cited_for: dict[str, list[CitedFor]]
-    changes: list[Change]
-    changes_floor: int
 
     def models(self, kind: ItemType) -> Iterator[BaseModel]:
         """The public models of one type, ordered by slug, built lazily to keep memory flat."""
@@ -171,6 +168,4 @@ def published_content(*, session: Session) -> PublishedContent:
     for row in rows:
         for citation in row.citations:
             cited_for[citation["source"]].append(CitedFor(type=row.type, slug=row.slug, locator=citation["locator"]))
-    changes = list(session.exec(select(Change).order_by(col(Change.seq))).all())
-    floor = counters.changes_floor if counters else 0
-    return PublishedContent(version, list(rows), linked, conditions_of, cited_for, changes, floor)
+    return PublishedContent(version, list(rows), linked, conditions_of, cited_for)

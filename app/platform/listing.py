@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from app.content.queries import MAX_LIMIT
-from app.content.snapshot import CURSOR_MAX_LENGTH, CURSOR_PATTERN, decode_cursor, encode_cursor
+from app.core.cursors import CURSOR_MAX_LENGTH, CURSOR_PATTERN, decode_cursor, encode_cursor
 from app.core.errors import BadRequest
 from app.core.http import INT32, INT32_MAX, JSON_MEDIA_TYPE
 

@@ -1,16 +1,25 @@
 """GET /v1/search: ranked hits across every published item."""
 
-from typing import Annotated
+from typing import Annotated, Protocol
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from app.content.models import ItemType
 from app.content.queries import DEFAULT_LIMIT, MAX_LIMIT
-from app.content.router import SnapshotDep
 from app.core.errors import problem_responses
-from app.core.http import INT32, NO_NUL, PreparedResponse, cached_responses, represent
+from app.core.http import INT32, NO_NUL, PreparedResponse, Representation, cached_responses, represent
+from app.core.served import current_snapshot
 
 router = APIRouter(prefix="/v1", tags=["search"])
+
+
+class Searchable(Protocol):
+    """What the search route reads from the snapshot in memory."""
+
+    def search_results(self, query: str, *, kind: str | None, limit: int) -> Representation: ...
+
+
+SnapshotDep = Annotated[Searchable, Depends(current_snapshot)]
 
 _HITS_EXAMPLE = {
     "data": [

@@ -1,15 +1,12 @@
 """The triage routes: the questionnaire, and an assessment of answers."""
 
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Depends, Request
-from starlette.types import Scope
 
-from app.content.router import SnapshotDep
-from app.content.snapshot import SnapshotStore
-from app.core.edge import BodyResponder
-from app.core.errors import AppError, ServiceUnavailable, UnsupportedMediaType, problem_responses
-from app.core.http import Headers, PreparedResponse, accepts, cached_responses, is_json, represent
+from app.core.errors import ServiceUnavailable, UnsupportedMediaType, problem_responses
+from app.core.http import PreparedResponse, accepts, cached_responses, is_json, represent
+from app.core.served import current_snapshot
 from app.triage.openapi import request_body
 from app.triage.schemas import Questionnaire, TriageResult
 from app.triage.service import Triage
@@ -18,7 +15,13 @@ router = APIRouter(prefix="/v1/triage", tags=["triage"])
 TRIAGE_PATH = "/v1/triage"
 
 
-def current_triage(snapshot: SnapshotDep) -> Triage:
+class TriageView(Protocol):
+    """What the triage routes read from the snapshot in memory."""
+
+    triage: Triage | None
+
+
+def current_triage(snapshot: Annotated[TriageView, Depends(current_snapshot)]) -> Triage:
     """The ruleset in force; 503 until one is loaded."""
     if snapshot.triage is None:
         raise ServiceUnavailable("The triage ruleset is not loaded yet; try again shortly.")
@@ -62,20 +65,3 @@ async def assess_answers(request: Request, triage: TriageDep) -> PreparedRespons
     if not is_json(request.headers.raw):
         raise UnsupportedMediaType("Send the answers as application/json.")
     return PreparedResponse(*triage.answer(await request.body()))
-
-
-def triage_responder(store: SnapshotStore) -> BodyResponder:
-    """Answers a well-formed triage POST without the framework; anything else goes to the route."""
-
-    def respond(scope: Scope, body: bytes) -> tuple[int, Headers, bytes] | None:
-        snapshot = store.current
-        if snapshot is None or snapshot.triage is None:
-            return None
-        if not is_json(scope["headers"]):
-            return None
-        try:
-            return snapshot.triage.answer(body)
-        except AppError:
-            return None
-
-    return respond

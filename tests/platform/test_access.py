@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from app.content.snapshot import COLLECTIONS
+from app.content.queries import COLLECTIONS
 from tests.conftest import serve
 from tests.platform.conftest import bearer
 

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.content.snapshot import encode_cursor
+from app.core.cursors import encode_cursor
 from tests.conftest import serve, served_within_two_seconds
 from tests.platform.conftest import bearer
 

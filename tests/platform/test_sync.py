@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.content.feed import encode_position
+from app.sync.feed import encode_position
 from tests.conftest import serve, served_within_two_seconds
 from tests.platform.conftest import bearer
 from tests.platform.test_editing import TREATMENT

@@ -9,7 +9,8 @@ from sqlmodel import Session, col, select
 
 from app.content.models import Item, ItemType
 from app.content.service import counters
-from app.platform.models import Change, ItemDraft
+from app.platform.models import ItemDraft
+from app.sync.models import Change
 
 
 def _replace(session: Session, kind: str, slug: str, *, action: str, revision: int, at: datetime) -> None:

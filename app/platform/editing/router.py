@@ -8,10 +8,9 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from app.content.models import ItemType
-from app.content.queries import DEFAULT_LIMIT
+from app.content.queries import COLLECTIONS, DEFAULT_LIMIT
 from app.content.router import SlugPath
 from app.content.schemas import Page
-from app.content.snapshot import COLLECTIONS
 from app.core.db import SessionDep, WriteSessionDep
 from app.core.errors import problem_responses
 from app.core.http import JSON_BODY

@@ -1,16 +1,27 @@
 """Mobile sync: GET /v1/export for a first launch, then GET /v1/changes for what changed since."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
-from app.content.feed import CHANGES_DEFAULT_LIMIT, CHANGES_MAX_LIMIT, decode_position
-from app.content.router import SnapshotDep
-from app.content.snapshot import CURSOR_MAX_LENGTH, CURSOR_PATTERN
+from app.core.cursors import CURSOR_MAX_LENGTH, CURSOR_PATTERN
 from app.core.errors import problem_responses
-from app.core.http import INT32, PreparedResponse, cached_responses, represent
+from app.core.http import INT32, PreparedResponse, Representation, cached_responses, represent
+from app.core.served import current_snapshot
+from app.sync.feed import CHANGES_DEFAULT_LIMIT, CHANGES_MAX_LIMIT, decode_position
 
 router = APIRouter(prefix="/v1", tags=["sync"])
+
+
+class SyncView(Protocol):
+    """What the sync routes read from the snapshot in memory."""
+
+    def export(self) -> Representation: ...
+
+    def changes(self, since: int | None, limit: int) -> Representation: ...
+
+
+SnapshotDep = Annotated[SyncView, Depends(current_snapshot)]
 
 _ITEM_EXAMPLE = {
     "type": "treatment",

@@ -3,8 +3,7 @@
 import bisect
 import gc
 import logging
-import re
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from threading import Lock
 from typing import Any
@@ -14,48 +13,29 @@ import orjson
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.content.feed import Entry, Feed, encode_position
 from app.content.jsonld import JSONLD_MEDIA_TYPE, ItemJson, Publisher, html_safe, linked_data
-from app.content.models import SLUG_RE, ItemType
-from app.content.queries import DEFAULT_LIMIT
+from app.content.models import ItemType
+from app.content.queries import COLLECTION_OF, COLLECTIONS, ListQuery
 from app.content.service import PublishedContent, content_version, published_content
-from app.core.cursors import unwrap, wrap
+from app.core.cursors import decode_cursor, encode_cursor
 from app.core.db import read_consistently
-from app.core.errors import BadRequest, NotFound
+from app.core.errors import NotFound
 from app.core.http import REVALIDATE_CACHE_CONTROL, Representation, compact_json
 from app.search.index import SearchIndex
+from app.sync.feed import Entry, Feed, encode_position
+from app.sync.models import Change
+from app.sync.service import published_changes
 from app.triage.regions import LocalServices
 from app.triage.service import Triage, load_triage
 
 logger = logging.getLogger("app.snapshot")
 
-COLLECTIONS: dict[str, ItemType] = {
-    "conditions": ItemType.condition,
-    "causes": ItemType.cause,
-    "symptoms": ItemType.symptom,
-    "treatments": ItemType.treatment,
-    "sources": ItemType.source,
-}
-COLLECTION_OF: dict[str, str] = {kind.value: collection for collection, kind in COLLECTIONS.items()}
 # Details come as JSON or, on request, as schema.org JSON-LD.
 DETAIL_VARY = b"Accept, Accept-Encoding"
-CURSOR_MAX_LENGTH = 200
-CURSOR_PATTERN = rf"^[A-Za-z0-9_-]{{1,{CURSOR_MAX_LENGTH}}}$"
-CURSOR_RE = re.compile(CURSOR_PATTERN)
-_CURSOR_PREFIX = "after:"
 # Pages and search results are memoised per query until about this many bytes are kept, then
 # the memo starts over.
 _PAGE_CACHE_BYTES = 16 * 1024 * 1024
 _MEMO_ENTRY_OVERHEAD = 1024
-
-
-@dataclass(frozen=True, slots=True)
-class ListQuery:
-    """A validated list request: page size, position and filters."""
-
-    limit: int = DEFAULT_LIMIT
-    cursor: str | None = None
-    filters: tuple[tuple[str, str], ...] = ()
 
 
 _FIRST_PAGE = ListQuery()
@@ -66,19 +46,6 @@ class _Listed:
     slug: str
     json: bytes
     facets: Mapping[str, frozenset[str]]
-
-
-def encode_cursor(slug: str) -> str:
-    """An opaque cursor pointing just after the given slug."""
-    return wrap(_CURSOR_PREFIX, slug)
-
-
-def decode_cursor(cursor: str) -> str:
-    """The slug a cursor points after; BadRequest when it is not one of ours."""
-    slug = unwrap(cursor, _CURSOR_PREFIX) if CURSOR_RE.fullmatch(cursor) else None
-    if slug is None or not SLUG_RE.fullmatch(slug):
-        raise BadRequest("The cursor is not valid; start again without one.")
-    return slug
 
 
 def _facets(item: dict[str, Any]) -> dict[str, frozenset[str]]:
@@ -108,7 +75,14 @@ class Snapshot:
     _lock: Lock = field(default_factory=Lock)
 
     @classmethod
-    def build(cls, content: PublishedContent, *, cache_control: bytes) -> "Snapshot":
+    def build(
+        cls,
+        content: PublishedContent,
+        *,
+        changes: Sequence[Change] = (),
+        changes_floor: int = 0,
+        cache_control: bytes,
+    ) -> "Snapshot":
         """Serialise every published item once, as details and list entries."""
         details: dict[str, Representation] = {}
         listings: dict[str, list[_Listed]] = {}
@@ -137,9 +111,9 @@ class Snapshot:
                 if change.action == "upsert"
                 else None,
             )
-            for change in content.changes
+            for change in changes
         ]
-        feed = Feed(entries, content.changes_floor)
+        feed = Feed(entries, changes_floor)
         return cls(content.version, details, listings, treatments, search, feed, cache_control)
 
     def export(self) -> Representation:
@@ -252,7 +226,13 @@ class SnapshotStore:
             read_consistently(session)
             if self.current is not None and content_version(session=session) == self.current.version:
                 return False
-            snapshot = Snapshot.build(published_content(session=session), cache_control=self.cache_control)
+            changes, floor = published_changes(session=session)
+            snapshot = Snapshot.build(
+                published_content(session=session),
+                changes=changes,
+                changes_floor=floor,
+                cache_control=self.cache_control,
+            )
             snapshot.triage = load_triage(
                 session=session, treatments=snapshot.treatments, local=self.local, cache_control=self.cache_control
             )

@@ -1,14 +1,14 @@
-"""Answers list and detail GETs straight from the snapshot, without the framework's per-request work."""
+"""The fast path: hot GETs and triage POSTs answered straight from the snapshot, ahead of the framework."""
 
 from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
-from app.content.queries import DEFAULT_LIMIT, FILTERS, MAX_LIMIT
-from app.content.snapshot import COLLECTIONS, ListQuery, SnapshotStore
-from app.core.edge import FastResponder
+from app.content.queries import COLLECTIONS, DEFAULT_LIMIT, FILTERS, MAX_LIMIT, ListQuery
+from app.core.edge import BodyResponder, FastResponder
 from app.core.errors import AppError
-from app.core.http import Representation
+from app.core.http import Headers, Representation, is_json
+from app.serving.snapshot import SnapshotStore
 
 
 def _strict_query(collection: str, query_string: bytes) -> ListQuery | None:
@@ -60,6 +60,23 @@ def snapshot_responder(store: SnapshotStore) -> FastResponder:
             return None
         try:
             return snapshot.page(collection, query)
+        except AppError:
+            return None
+
+    return respond
+
+
+def triage_responder(store: SnapshotStore) -> BodyResponder:
+    """Answers a well-formed triage POST without the framework; anything else goes to the route."""
+
+    def respond(scope: Scope, body: bytes) -> tuple[int, Headers, bytes] | None:
+        snapshot = store.current
+        if snapshot is None or snapshot.triage is None:
+            return None
+        if not is_json(scope["headers"]):
+            return None
+        try:
+            return snapshot.triage.answer(body)
         except AppError:
             return None
 

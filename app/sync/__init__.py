@@ -1,0 +1,1 @@
+"""Mobile sync: the change feed (the `change` table and its readers), the export and the changes."""
