@@ -1,9 +1,11 @@
-"""The `backpain` command: serve, migrate, seed, prepare, wait-db, keys, export and evaluate."""
+"""The `backpain` command: serve, migrate, wait-db, keys, export and openapi, and the commands the seed adds."""
 
 import sys
 import time
+from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, cast
 
 import orjson
 import typer
@@ -14,7 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.content.queries import COLLECTIONS
 from app.content.service import published_content
@@ -24,11 +26,6 @@ from app.core.errors import Conflict
 from app.core.server import BoundedHttpToolsProtocol
 from app.platform.keys.schemas import KeyCreate
 from app.platform.keys.service import KeyScope, create_key
-from app.triage.engine import compile_ruleset
-from app.triage.evaluation import evaluate as evaluate_vignettes
-from app.triage.models import TriageRuleset
-from app.triage.ruleset import RulesetDocument
-from seed.loader import load_seed, read_vignettes
 
 cli = typer.Typer(help="Back-pain guidance API.", no_args_is_help=True, add_completion=False)
 keys = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -65,22 +62,6 @@ def migrate() -> None:
     command.upgrade(alembic_config(), "head")
 
 
-@cli.command()
-def seed() -> None:
-    """Load the seed content; running it again changes nothing."""
-    _migrated()
-    with Session(get_engine()) as session:
-        added = load_seed(session=session)
-    typer.echo(f"seed: {added} items added", err=True)
-
-
-@cli.command()
-def prepare() -> None:
-    """Migrate, then seed: what a deployment runs once before it starts serving."""
-    migrate()
-    seed()
-
-
 @cli.command("wait-db")
 def wait_db(
     timeout: float = typer.Option(60.0, envvar="DB_WAIT_SECONDS", min=0, help="Seconds to wait before giving up."),
@@ -114,7 +95,7 @@ def serve(
 ) -> None:
     """Migrate and seed (unless --no-prepare), then serve the API with uvicorn."""
     if prepare_first:
-        prepare()
+        _registered("prepare")()
     uvicorn.run(
         "app.main:app",
         host=host,
@@ -171,26 +152,6 @@ def export() -> None:
 
 
 @cli.command()
-def evaluate(
-    file: Annotated[Path | None, typer.Option("--file", help="A vignettes file; the shipped one by default.")] = None,
-) -> None:
-    """Run the clinical vignettes against the served ruleset; exit 1 on any under-triage."""
-    _migrated()
-    with Session(get_engine()) as session:
-        row = session.exec(select(TriageRuleset).order_by(col(TriageRuleset.loaded_at).desc())).first()
-    if row is None:
-        typer.echo("evaluate: no triage ruleset is loaded; run `backpain prepare` first", err=True)
-        raise typer.Exit(2)
-    engine = compile_ruleset(RulesetDocument.model_validate(row.document))
-    report = evaluate_vignettes(engine, (read_vignettes(file) if file else read_vignettes()).cases())
-    typer.echo(f"Triage ruleset {engine.document.version}: {len(report.outcomes)} vignettes\n")
-    typer.echo(report.table())
-    if report.under_triage:
-        typer.echo(f"\nevaluate: {len(report.under_triage)} vignettes were under-triaged", err=True)
-        raise typer.Exit(1)
-
-
-@cli.command()
 def openapi() -> None:
     """Write the OpenAPI document, as served at /openapi.json, to stdout."""
     from app.main import create_app  # the app is built only for this command
@@ -200,6 +161,20 @@ def openapi() -> None:
     api.state.snapshots.try_refresh()  # so that the document describes the ruleset the database serves
     document = api.state.openapi_document()
     sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def _registered(name: str) -> Callable[[], None]:
+    """A command another package added (the seed adds `seed`, `prepare` and `evaluate`)."""
+    for info in cli.registered_commands:
+        if info.callback is not None and (info.name or info.callback.__name__) == name:
+            return cast(Callable[[], None], info.callback)
+    _fail(f"no `{name}` command: install the project with its seed (`make setup`)")
+
+
+# Packages that add commands of their own name a function that takes this Typer app, under the
+# `backpain.commands` entry point: the seed does, so that the app itself never imports it.
+for _plugin in entry_points(group="backpain.commands"):
+    _plugin.load()(cli)
 
 
 def main() -> None:
