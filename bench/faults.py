@@ -1,6 +1,6 @@
 """Fault figures for the security findings, against real `backpain serve` processes on loopback.
 
-    uv run python -m bench.faults      (needs Redis on 127.0.0.1:6379)
+    .venv/bin/python -m bench.faults      (needs Redis on 127.0.0.1:6379)
 
 Prints the 429s among 600 requests within a key's limit (one worker; two workers sharing Redis),
 request latency with Redis hung, and how the server treats an oversized and a half-sent header.

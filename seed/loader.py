@@ -25,7 +25,7 @@ from app.platform.editing.documents import LINKED_TYPES, complete_document, docu
 from app.platform.models import AuditEvent, ItemDraft
 from app.sync.models import Change
 from app.triage.evaluation import VignetteFile
-from app.triage.ruleset import RulesetDocument
+from app.triage.ruleset import RulesetDocument, parse_ruleset_file
 from app.triage.service import store_ruleset
 
 SEED_FILE = Path(__file__).with_name("content.yaml")
@@ -105,8 +105,8 @@ def read_seed(path: Path = SEED_FILE) -> SeedFile:
 
 
 def parse_ruleset(path: Path = TRIAGE_FILE) -> RulesetDocument:
-    """Parse the triage ruleset file into its checked document shape."""
-    return RulesetDocument.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    """Parse the triage ruleset file the seed ships into its checked document shape."""
+    return parse_ruleset_file(path)
 
 
 def read_vignettes(path: Path = VIGNETTES_FILE) -> VignetteFile:

@@ -2,8 +2,10 @@
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Literal, Self
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.content.models import SLUG_PATTERN
@@ -219,3 +221,8 @@ def _check_term(rule: str, term: Term, questions: dict[str, QuestionSpec]) -> No
         raise ValueError(f"rule {rule} tests unknown question {term.question}")
     if (term.is_ is not None) != (tested.type == "bool"):
         raise ValueError(f"rule {rule}: `is` tests bool questions, `<` and `>=` int ones")
+
+
+def parse_ruleset_file(path: Path) -> RulesetDocument:
+    """Read a ruleset document from its YAML file and check its shape."""
+    return RulesetDocument.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
