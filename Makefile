@@ -27,7 +27,7 @@ run: setup ## migrate, seed and serve on http://$(HOST):$(PORT)
 	$(UV) run --frozen backpain serve --host $(HOST) --port $(PORT)
 
 test: setup ## the whole suite, on both cores; PostgreSQL tests skip unless it answers (REQUIRE_SERVICES=1 fails instead)
-	$(UV) run --frozen pytest -n 2
+	$(UV) run --frozen pytest -n 2 --dist worksteal
 
 docs: setup ## build the docs site from docs/ into var/site, strictly: a broken link or anchor fails
 	NO_MKDOCS_2_WARNING=1 $(UV) run --frozen mkdocs build --strict
@@ -37,7 +37,7 @@ evaluate: setup ## migrate and seed DATABASE_URL, then run the clinical vignette
 	$(UV) run --frozen backpain evaluate
 
 test-fast: setup ## the inner loop: SQLite only, without browsers, server processes and schemathesis
-	$(UV) run --frozen pytest -n 2 -m "not slow and not postgres" -q \
+	$(UV) run --frozen pytest -n 2 --dist worksteal -m "not slow and not postgres" -q \
 		--ignore=tests/test_schemathesis.py --ignore=tests/widget --ignore=tests/deploy
 
 lint: setup $(SPECTRAL_DIR)/node_modules/.installed ## ruff, mypy (strict), import contracts, typos, hadolint, Spectral

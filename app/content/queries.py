@@ -9,10 +9,9 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 
 from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN, SLUG_RE, CauseCategory, ItemType, TreatmentCategory
+from app.core.pagination import DEFAULT_LIMIT
 
 Filters = tuple[tuple[str, str], ...]
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
 COLLECTIONS: dict[str, ItemType] = {
     "conditions": ItemType.condition,
     "causes": ItemType.cause,

@@ -7,11 +7,10 @@ from pydantic import BaseModel
 
 from app.content.jsonld import Publisher
 from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN
-from app.content.queries import DEFAULT_LIMIT, MAX_LIMIT, Filters, ListQuery, filters_dependency
+from app.content.queries import Filters, ListQuery, filters_dependency
 from app.content.schemas import (
     CausePublic,
     ConditionPublic,
-    Page,
     SourcePublic,
     SymptomPublic,
     TreatmentPublic,
@@ -20,6 +19,7 @@ from app.core.cursors import CURSOR_MAX_LENGTH, CURSOR_PATTERN
 from app.core.edge import NEGOTIATED
 from app.core.errors import problem_responses
 from app.core.http import INT32, PreparedResponse, Representation, accepts, cached_responses, represent
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.core.served import current_snapshot
 
 router = APIRouter(prefix="/v1", tags=["content"])

@@ -1,7 +1,7 @@
 """Public representations of the content, as the API sends them."""
 
 from datetime import date, datetime
-from typing import Generic, Literal, TypeVar
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -106,13 +106,3 @@ class SourcePublic(BaseModel):
     cited_for: list[CitedFor] = Field(description="Every published item that cites this source.")
     updated_at: datetime = Field(description="When the published revision was made (RFC 3339).")
     revision: int = Field(description="Grows by one with each published change.", examples=[1])
-
-
-T = TypeVar("T", bound=BaseModel)
-
-
-class Page(BaseModel, Generic[T]):
-    """One page of a list."""
-
-    data: list[T] = Field(description="The items on this page, ordered by slug.")
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")

@@ -9,10 +9,10 @@ from fastapi import Query, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from app.content.queries import MAX_LIMIT
 from app.core.cursors import CURSOR_MAX_LENGTH, CURSOR_PATTERN, decode_cursor, encode_cursor
 from app.core.errors import BadRequest
 from app.core.http import INT32, INT32_MAX, JSON_MEDIA_TYPE
+from app.core.pagination import MAX_LIMIT
 
 PRIVATE = {"Cache-Control": "no-store"}
 LimitQuery = Annotated[

@@ -5,9 +5,9 @@ from typing import Annotated, Protocol
 from fastapi import APIRouter, Depends, Query, Request
 
 from app.content.models import ItemType
-from app.content.queries import DEFAULT_LIMIT, MAX_LIMIT
 from app.core.errors import problem_responses
 from app.core.http import INT32, NO_NUL, PreparedResponse, Representation, cached_responses, represent
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.core.served import current_snapshot
 
 router = APIRouter(prefix="/v1", tags=["search"])

@@ -4,10 +4,11 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
-from app.content.queries import COLLECTIONS, DEFAULT_LIMIT, FILTERS, MAX_LIMIT, ListQuery
+from app.content.queries import COLLECTIONS, FILTERS, ListQuery
 from app.core.edge import BodyResponder, FastResponder
 from app.core.errors import AppError
 from app.core.http import Headers, Representation, is_json
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.serving.snapshot import SnapshotStore
 
 

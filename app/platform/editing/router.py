@@ -8,12 +8,12 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from app.content.models import ItemType
-from app.content.queries import COLLECTIONS, DEFAULT_LIMIT
+from app.content.queries import COLLECTIONS
 from app.content.router import SlugPath
-from app.content.schemas import Page
 from app.core.db import SessionDep, WriteSessionDep
 from app.core.errors import problem_responses
 from app.core.http import JSON_BODY
+from app.core.pagination import DEFAULT_LIMIT, Page
 from app.platform.auth import Editor
 from app.platform.editing import service
 from app.platform.editing.schemas import AdminItem, AuditEntry, Revision, create_model_for, update_model_for

@@ -6,11 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
-from app.content.queries import DEFAULT_LIMIT
-from app.content.schemas import Page
 from app.core.db import SessionDep, WriteSessionDep
 from app.core.errors import problem_responses
 from app.core.http import JSON_BODY
+from app.core.pagination import DEFAULT_LIMIT, Page
 from app.platform.auth import Admin
 from app.platform.keys.schemas import KeyCreate, KeyCreated, KeyPublic
 from app.platform.keys.service import create_key, list_keys, revoke_key
