@@ -7,9 +7,10 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.slugs import SLUG_MAX_LENGTH, SLUG_PATTERN, SLUG_RE
-
-__all__ = ["SLUG_MAX_LENGTH", "SLUG_PATTERN", "SLUG_RE"]  # where the domains find them
+# Re-exported: the content domain is where the other domains find them.
+from app.core.slugs import SLUG_MAX_LENGTH as SLUG_MAX_LENGTH
+from app.core.slugs import SLUG_PATTERN as SLUG_PATTERN
+from app.core.slugs import SLUG_RE as SLUG_RE
 
 
 class ItemType(StrEnum):

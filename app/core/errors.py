@@ -125,6 +125,16 @@ class ServiceUnavailable(AppError):
     code = "service-unavailable"
 
 
+def problem_body(status: int, detail: str, *, code: str | None = None) -> dict[str, Any]:
+    """The fields of a problem; the only constructor of error bodies, for the app and the server alike."""
+    return {
+        "type": f"urn:backpain:problem:{code}" if code else "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+
+
 def problem_response(
     status: int,
     detail: str,
@@ -133,13 +143,8 @@ def problem_response(
     errors: list[dict[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    """Build a problem+json response; the only constructor of error bodies."""
-    body: dict[str, Any] = {
-        "type": f"urn:backpain:problem:{code}" if code else "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-    }
+    """Build a problem+json response."""
+    body = problem_body(status, detail, code=code)
     if errors is not None:
         body["errors"] = errors
     # A problem describes this request at this moment: no cache on the way may keep it (a CDN would

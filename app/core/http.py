@@ -180,8 +180,9 @@ def accepts(accept: str | bytes | None, media_type: str) -> bool:
     of it, for the routes and for the edge's fast path alike."""
     if accept is None:
         return False
-    text = accept.decode("latin-1") if isinstance(accept, bytes) else accept
-    return media_type in text.lower()
+    if isinstance(accept, bytes):
+        return media_type.encode() in accept.lower()
+    return media_type in accept.lower()
 
 
 def is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:

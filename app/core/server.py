@@ -8,6 +8,7 @@ import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.core.edge import STAMPED_HEADERS, new_request_id
+from app.core.errors import PROBLEM_MEDIA_TYPE, problem_body
 
 MAX_HEADER_BYTES = 16 * 1024  # the request line and headers together, as h11 allows by default
 HEADER_TIMEOUT_SECONDS = 10.0  # to send them, from the connection or the end of the previous response
@@ -95,16 +96,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def _refuse(self, status: int, code: str, detail: str) -> None:
         """Send a problem and close: what is left of the request cannot be trusted to frame the next one."""
         self._stop_timer()
-        body = orjson.dumps(
-            {
-                "type": f"urn:backpain:problem:{code}",
-                "title": HTTPStatus(status).phrase,
-                "status": status,
-                "detail": detail,
-            }
-        )
+        body = orjson.dumps(problem_body(status, detail, code=code))
         headers = [
-            (b"content-type", b"application/problem+json"),
+            (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
             (b"content-length", str(len(body)).encode()),
             (b"cache-control", b"no-store"),
             (b"connection", b"close"),

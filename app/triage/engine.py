@@ -140,6 +140,11 @@ def parse_answers(engine: Engine, raw: object) -> dict[str, Answer]:
     return answers
 
 
+def says_yes(answer: Answer | None, question: str, as_yes: frozenset[str]) -> bool:
+    """A yes, or an "unsure" to a question whose step reads it as yes."""
+    return answer is True or (answer == UNSURE and question in as_yes)
+
+
 def _holds(test: _Test, answers: Mapping[str, Answer], as_yes: frozenset[str]) -> bool:
     question, kind, value = test
     if kind == _ANY:
@@ -148,7 +153,7 @@ def _holds(test: _Test, answers: Mapping[str, Answer], as_yes: frozenset[str]) -
     if answer is None:
         return False
     if kind == _IS:
-        return answer is True or (answer == UNSURE and question in as_yes)
+        return says_yes(answer, question, as_yes)
     if kind == _UNSURE:
         return answer == UNSURE
     if kind == _LT:

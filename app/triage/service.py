@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import BadRequest, InvalidInput
 from app.core.http import JSON_MEDIA_TYPE, Headers, Representation
-from app.triage.engine import Answer, Assessment, Engine, assess, compile_ruleset, parse_answers, parts
+from app.triage.engine import Answer, Assessment, Engine, assess, compile_ruleset, parse_answers, parts, says_yes
 from app.triage.fhir import fhir_questionnaire
 from app.triage.metrics import TRIAGE_LEVELS
 from app.triage.models import TriageRuleset
@@ -97,7 +97,9 @@ class Triage:
         if shown is not None:
             rank = engine.rank[shown.id]
             action = next((r.spec.action for r in assessment.fired if r.rank == rank and r.spec.action), None)
-            strained = (text for q, text in shown.advice_when.items() if _yes(engine, answers.get(q), q))
+            strained = (
+                text for q, text in shown.advice_when.items() if says_yes(answers.get(q), q, engine.unsure_as_yes)
+            )
             advice = action or next(strained, shown.advice)
         safety = shown or document.levels[-1]
         safety_net = [*(document.emergency_signs if engine.rank[safety.id] else ()), *safety.safety_net]
@@ -137,10 +139,6 @@ class Triage:
         }
 
 
-def _yes(engine: Engine, answer: Answer | None, question: str) -> bool:
-    return answer is True or (answer == UNSURE and question in engine.unsure_as_yes)
-
-
 def parse_body(triage: Triage, body: bytes) -> tuple[dict[str, Answer], str | None]:
     """Decode `{"answers": {...}, "region": ...}` strictly: no other fields, no key twice, nothing but JSON."""
     try:
@@ -156,8 +154,8 @@ def parse_body(triage: Triage, body: bytes) -> tuple[dict[str, Answer], str | No
     elif isinstance(answers := document["answers"], _Object):  # a JSON object: its duplicates are known
         errors += [{"loc": ["body", "answers", q], "msg": "answered more than once"} for q in answers.duplicates]
     region = document.get("region")
-    known = sorted(code for code in triage.voices if code is not None)
-    if region is not None and region not in known:
+    if region is not None and not (isinstance(region, str) and region in triage.voices):
+        known = sorted(code for code in triage.voices if code is not None)
         errors.append({"loc": ["body", "region"], "msg": f"unknown region; known regions: {', '.join(known)}"})
     if errors:
         raise InvalidInput("The body is not acceptable; see errors.", errors=errors)
