@@ -8,6 +8,8 @@ export DATABASE_URL ?= sqlite:///./var/backpain.db
 .PHONY: run test test-fast lint bench setup evaluate docs
 # Spectral and the OWASP ruleset, pinned in their own package-lock.json.
 SPECTRAL_DIR := tools/spectral
+# The HL7 FHIR R4 JSON schema, the second validator of the FHIR resources, pinned the same way.
+FHIR_DIR := tools/fhir
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
@@ -23,10 +25,14 @@ $(SPECTRAL_DIR)/node_modules/.installed: $(SPECTRAL_DIR)/package-lock.json
 	npm ci --prefix $(SPECTRAL_DIR) --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 
+$(FHIR_DIR)/node_modules/.installed: $(FHIR_DIR)/package-lock.json
+	npm ci --prefix $(FHIR_DIR) --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
 run: setup ## migrate, seed and serve on http://$(HOST):$(PORT)
 	$(UV) run --frozen backpain serve --host $(HOST) --port $(PORT)
 
-test: setup ## the whole suite, on both cores; PostgreSQL tests skip unless it answers (REQUIRE_SERVICES=1 fails instead)
+test: setup $(FHIR_DIR)/node_modules/.installed ## the whole suite, on both cores; PostgreSQL tests skip unless it answers (REQUIRE_SERVICES=1 fails instead)
 	$(UV) run --frozen pytest -n 2 --dist worksteal
 
 docs: setup ## build the docs site from docs/ into var/site, strictly: a broken link or anchor fails
@@ -36,7 +42,7 @@ evaluate: setup ## migrate and seed DATABASE_URL, then run the clinical vignette
 	$(UV) run --frozen backpain prepare
 	$(UV) run --frozen backpain evaluate
 
-test-fast: setup ## the inner loop: SQLite only, without browsers, server processes and schemathesis
+test-fast: setup $(FHIR_DIR)/node_modules/.installed ## the inner loop: SQLite only, without browsers, server processes and schemathesis
 	$(UV) run --frozen pytest -n 2 --dist worksteal -m "not slow and not postgres" -q \
 		--ignore=tests/test_schemathesis.py --ignore=tests/widget --ignore=tests/deploy
 

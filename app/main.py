@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from app import __version__
+from app.content.router import pages as content_pages
 from app.content.router import router as content_router
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
@@ -18,6 +19,7 @@ from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
 from app.core.http import public_cache_control
 from app.core.logs import install_log_redaction
+from app.infobutton.router import router as infobutton_router
 from app.platform.editing.router import router as editing_router
 from app.platform.guard import UNLIMITED_PATHS, Guard
 from app.platform.keys.router import router as keys_router
@@ -31,7 +33,7 @@ from app.serving.snapshot import SnapshotStore
 from app.sync.router import router as sync_router
 from app.triage.openapi import describe_served_ruleset
 from app.triage.regions import LocalServices
-from app.triage.router import TRIAGE_PATH
+from app.triage.router import TRIAGE_PATH, fhir_router
 from app.triage.router import router as triage_router
 from app.triage.ruleset import RulesetDocument
 from app.widget.router import router as widget_router
@@ -103,7 +105,10 @@ def create_app(settings: Settings | None = None) -> Edge:
         health_router,
         metrics_router,
         content_router,
+        content_pages,
         triage_router,
+        fhir_router,
+        infobutton_router,
         search_router,
         sync_router,
         keys_router,

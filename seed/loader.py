@@ -10,10 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.content.codes import Code
 from app.content.models import (
     SLUG_PATTERN,
     CauseCategory,
     Item,
+    ItemCode,
     ItemLink,
     ItemType,
     TreatmentCategory,
@@ -21,7 +23,7 @@ from app.content.models import (
 )
 from app.content.service import bump_content_version
 from app.platform.editing import service as editing
-from app.platform.editing.documents import LINKED_TYPES, complete_document, document_of
+from app.platform.editing.documents import LINKED_TYPES, complete_document, dangling_references, document_of
 from app.platform.models import AuditEvent, ItemDraft
 from app.sync.models import Change
 from app.triage.evaluation import VignetteFile
@@ -48,12 +50,24 @@ class SeedCitation(_Strict):
     locator: str = Field(min_length=1)
 
 
+class SeedCode(Code):
+    """A code and the public page it was checked against."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    checked_at: str = Field(pattern=r"^https://", description="A public page that lists the code.")
+
+    def public(self) -> dict[str, str]:
+        return self.model_dump(include={"system", "code", "display"})
+
+
 class SeedItem(_Strict):
     slug: str = Field(pattern=SLUG_PATTERN, max_length=100)
     name: str = Field(min_length=1, max_length=200)
     summary: str = Field(min_length=1)
     body: str = ""
     sources: list[SeedCitation] = []
+    codes: list[SeedCode] = []
     conditions: list[str] | None = None
     category: CauseCategory | TreatmentCategory | None = None
     red_flag: bool | None = None
@@ -139,7 +153,7 @@ def read_ruleset(path: Path = TRIAGE_FILE, seed: SeedFile | None = None) -> Rule
 
 
 def _row(kind: ItemType, item: SeedItem, review: SeedReview, now: datetime) -> Item:
-    fields: dict[str, Any] = item.model_dump(exclude={"sources", "conditions"})
+    fields: dict[str, Any] = item.model_dump(exclude={"sources", "conditions", "codes"})
     dated = kind != ItemType.source
     return Item(
         id=item_id(kind, item.slug),
@@ -153,11 +167,12 @@ def _row(kind: ItemType, item: SeedItem, review: SeedReview, now: datetime) -> I
     )
 
 
-def load_seed(*, session: Session, path: Path = SEED_FILE, triage: Path = TRIAGE_FILE) -> int:
+def load_seed(*, session: Session, path: Path = SEED_FILE, triage: Path = TRIAGE_FILE, codes: bool = True) -> int:
     """Insert the seed items and the triage ruleset version the database lacks; returns how many.
 
     An item is seeded only if its type and slug have no history at all, so running it again
     changes nothing, and it never overwrites an editor's work nor brings back what they deleted.
+    Without `codes` (a migration older than the codes table), items are seeded without their codes.
     """
     seed = read_seed(path)
     ruleset_added = store_ruleset(session=session, document=read_ruleset(triage, seed))
@@ -166,6 +181,7 @@ def load_seed(*, session: Session, path: Path = SEED_FILE, triage: Path = TRIAGE
     now = datetime.now(UTC)
     added: list[Item] = []
     conditions: dict[uuid.UUID, list[str]] = {}
+    coded: dict[uuid.UUID, list[dict[str, str]]] = {}
     for kind, items in seed.by_type().items():
         for item in items:
             if (kind.value, item.slug) not in known:
@@ -174,11 +190,15 @@ def load_seed(*, session: Session, path: Path = SEED_FILE, triage: Path = TRIAGE
                 added.append(row)
                 if kind in LINKED_TYPES:
                     conditions[row.id] = item.conditions or seed.default_conditions
+                if codes:
+                    coded[row.id] = [code.public() for code in item.codes]
     session.flush()
     for row in added:
         for condition in conditions.get(row.id, ()):
             session.add(ItemLink(condition_id=item_id(ItemType.condition, condition), item_id=row.id))
-        document = document_of(row, conditions.get(row.id, []))
+        for position, code in enumerate(coded.get(row.id, [])):
+            session.add(ItemCode(item_id=row.id, position=position, **code))
+        document = document_of(row, conditions.get(row.id, []), coded.get(row.id))
         session.add(
             ItemDraft(
                 id=row.id,
@@ -208,8 +228,23 @@ def load_seed(*, session: Session, path: Path = SEED_FILE, triage: Path = TRIAGE
     return len(added) + ruleset_added
 
 
+def _uncoded(document: dict[str, Any] | None) -> dict[str, Any]:
+    return {name: value for name, value in (document or {}).items() if name != "codes"}
+
+
+def _codes(document: dict[str, Any] | None) -> list[dict[str, str]]:
+    codes: list[dict[str, str]] = (document or {}).get("codes", [])
+    return codes
+
+
 def apply_release(
-    *, session: Session, actor: str, retired: list[tuple[ItemType, str]], keep_days: int, path: Path = SEED_FILE
+    *,
+    session: Session,
+    actor: str,
+    retired: list[tuple[ItemType, str]],
+    keep_days: int,
+    path: Path = SEED_FILE,
+    codes: bool = True,
 ) -> int:
     """Bring a database seeded before a content release up to the seed file; returns how many items changed.
 
@@ -218,7 +253,7 @@ def apply_release(
     deleted, all through the editing service: the audit log names the actor and the change feed
     carries every change. An item an editor has unpublished stays unpublished.
     """
-    changed = load_seed(session=session, path=path)
+    changed = load_seed(session=session, path=path, codes=codes)
     seed = read_seed(path)
     now = datetime.now(UTC)
     for kind, items in seed.by_type().items():
@@ -227,8 +262,11 @@ def apply_release(
             if draft is None or draft.status != "published":
                 continue
             conditions = item.conditions or (seed.default_conditions if kind in LINKED_TYPES else [])
-            document = complete_document(kind, document_of(_row(kind, item, seed.review, now), conditions))
-            if draft.published == document:
+            chosen = [code.public() for code in item.codes] if codes else None
+            document = complete_document(kind, document_of(_row(kind, item, seed.review, now), conditions, chosen))
+            if not codes:
+                document.pop("codes", None)
+            if _uncoded(draft.published) == _uncoded(document) and (not codes or _codes(draft.published) == chosen):
                 continue
             editing.update(session=session, kind=kind, slug=item.slug, changes=document, if_match="*", actor=actor)
             editing.publish(session=session, kind=kind, slug=item.slug, if_match="*", actor=actor, keep_days=keep_days)
@@ -236,5 +274,31 @@ def apply_release(
     for kind, slug in retired:
         if session.exec(select(ItemDraft.id).where(ItemDraft.type == kind, ItemDraft.slug == slug)).first():
             editing.delete(session=session, kind=kind, slug=slug, if_match="*", actor=actor, keep_days=keep_days)
+            changed += 1
+    return changed
+
+
+def apply_codes(*, session: Session, actor: str, keep_days: int, path: Path = SEED_FILE) -> int:
+    """Publish the seed's codes on the published items that lack them; returns how many items changed.
+
+    Only codes change, through the editing service, so the audit log names the actor and the change
+    feed carries each coded item; an item an editor has unpublished, or has coded, stays as it is.
+    """
+    changed = 0
+    for kind, items in read_seed(path).by_type().items():
+        for item in items:
+            if not item.codes:
+                continue
+            draft = session.exec(select(ItemDraft).where(ItemDraft.type == kind, ItemDraft.slug == item.slug)).first()
+            if draft is None or draft.status != "published" or _codes(draft.published):
+                continue
+            # An editor's item of the same slug whose references no longer resolve is left as it is.
+            if dangling_references(session, draft.document, published=False):
+                continue
+            codes = [code.public() for code in item.codes]
+            editing.update(
+                session=session, kind=kind, slug=item.slug, changes={"codes": codes}, if_match="*", actor=actor
+            )
+            editing.publish(session=session, kind=kind, slug=item.slug, if_match="*", actor=actor, keep_days=keep_days)
             changed += 1
     return changed

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import Session, SQLModel, col, select
 
-from app.content.models import ContentVersion, Item, ItemLink
+from app.content.models import ContentVersion, Item, ItemCode, ItemLink
 from app.core.db import alembic_config, make_engine, migration_head, schema_is_current
 from app.platform.models import AuditEvent, ItemDraft
 from app.sync.models import Change
@@ -27,6 +27,7 @@ TABLES = {
     "change",
     "content_version",
     "item",
+    "item_code",
     "item_draft",
     "item_link",
     "triage_ruleset",
@@ -61,7 +62,7 @@ def test_migrations_match_the_models(databases: EmptyDatabase) -> None:
     finally:
         engine.dispose()
     assert diff == []
-    assert migration_head() == "0005"
+    assert migration_head() == "0006"
 
 
 def test_published_items_get_drafts_history_and_feed_entries(databases: EmptyDatabase) -> None:
@@ -143,7 +144,7 @@ def test_the_clinical_release_corrects_a_database_seeded_before_it(databases: Em
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            load_seed(session=session, path=old_content, triage=old_ruleset)
+            load_seed(session=session, path=old_content, triage=old_ruleset, codes=False)  # codes arrive in 0006
         command.upgrade(config, "head")
         with Session(engine) as session:
             newest = session.exec(select(TriageRuleset.version).order_by(col(TriageRuleset.loaded_at).desc())).first()
@@ -164,6 +165,13 @@ def test_the_clinical_release_corrects_a_database_seeded_before_it(databases: Em
             assert ("bass-cauda-equina-2018", "delete") in feed
             # Unchanged items are left at their first revision.
             assert session.exec(select(Item).where(Item.slug == "muscle-strain")).one().revision == 1
+            # 0006 publishes the seed's codes on the items that have them, and on no other.
+            by_0006 = session.exec(select(AuditEvent.slug).where(AuditEvent.actor == "migration 0006")).all()
+            assert set(by_0006) == {"back-spasms", "fever", "unexplained-weight-loss"}
+            coded = session.exec(select(ItemCode.code).where(ItemCode.item_id == corrected.id)).all()
+            assert coded == []
+            fever = session.exec(select(Item).where(Item.slug == "fever")).one()
+            assert session.exec(select(ItemCode.code).where(ItemCode.item_id == fever.id)).all() == ["R50.9"]
         command.downgrade(config, "0003")
         with Session(engine) as session:
             assert session.exec(select(TriageRuleset.version)).all() == ["1"]

@@ -4,6 +4,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.content.codes import SYSTEM_NAMES
+from app.content.queries import COLLECTION_OF
 from app.core.config import Settings
 
 JSONLD_MEDIA_TYPE = b"application/ld+json; charset=utf-8"
@@ -23,6 +25,16 @@ ENTITY_TYPES = {
     "cause": "MedicalCause",
     "symptom": "MedicalSignOrSymptom",
     "treatment": "MedicalTherapy",
+}
+# Treatments that are something other than a therapy: advice a person follows, or a class of medicines.
+TREATMENT_TYPES = {
+    "see-a-doctor": "HowToTip",
+    "keep-active": "HowToTip",
+    "rest": "HowToTip",
+    "stop-activity": "HowToTip",
+    "nsaids": "DrugClass",
+    "muscle-relaxants": "DrugClass",
+    "physical-therapy": "PhysicalTherapy",
 }
 ItemJson = dict[str, Any]
 # Looks up a published item by type and slug; None when it is not published.
@@ -45,22 +57,36 @@ class Publisher:
         return _compact({"@type": "Organization", "name": self.name, "url": self.url})
 
 
-def linked_data(item: ItemJson, *, lookup: Lookup, publisher: Publisher) -> ItemJson:
-    """The schema.org document for one published item."""
+def page_url(base: str, kind: str, slug: str) -> str:
+    """The address of an item's HTML page, which is also its JSON-LD `@id`."""
+    return f"{base}/guide/{COLLECTION_OF[kind]}/{slug}"
+
+
+def schema_type(item: ItemJson) -> str:
+    """The schema.org type of what an item is about."""
+    if item["type"] == "treatment":
+        return TREATMENT_TYPES.get(item["slug"], "MedicalTherapy")
+    return ENTITY_TYPES[item["type"]]
+
+
+def linked_data(item: ItemJson, *, lookup: Lookup, publisher: Publisher, base: str) -> ItemJson:
+    """The schema.org document for one published item; `base` is the API's public address."""
     if item["type"] == "source":
-        return {"@context": "https://schema.org", **_creative_work(item)}
+        return {"@context": "https://schema.org", **_creative_work(item), "@id": f"{base}/v1/sources/{item['slug']}"}
     sources = [found for slug in _cited_slugs(item) if (found := lookup("source", slug)) is not None]
     credit = "Written in our own words from: " + "; ".join(f"{s['publisher']}, {s['title']}" for s in sources)
     return _compact(
         {
             "@context": "https://schema.org",
             "@type": "MedicalWebPage",
+            "@id": page_url(base, item["type"], item["slug"]),
+            "url": page_url(base, item["type"], item["slug"]),
             "name": item["name"],
             "description": item["summary"],
             "inLanguage": "en",
             "lastReviewed": item["last_reviewed"],
             "dateModified": item["updated_at"],
-            "about": _entity(item, lookup=lookup),
+            "about": _entity(item, lookup=lookup, base=base),
             "citation": [_citation(s, _locators(item, s["slug"])) for s in sources],
             "publisher": publisher.organization(),
             "license": publisher.license,
@@ -69,33 +95,55 @@ def linked_data(item: ItemJson, *, lookup: Lookup, publisher: Publisher) -> Item
     )
 
 
-def _entity(item: ItemJson, *, lookup: Lookup) -> ItemJson:
+def _entity(item: ItemJson, *, lookup: Lookup, base: str) -> ItemJson:
+    url = page_url(base, item["type"], item["slug"])
     entity: ItemJson = {
-        "@type": ENTITY_TYPES[item["type"]],
+        "@type": schema_type(item),
+        "@id": f"{url}#about",
+        "url": url,
         "name": item["name"],
         "description": item["summary"],
         "identifier": item["slug"],
     }
+    if item["type"] == "condition" or (item["type"] == "symptom" and item["red_flag"]):
+        entity["code"] = [_code(code) for code in item.get("codes", ())] or None
     if item["type"] == "condition":
 
         def linked(kind: str, key: str) -> list[ItemJson]:
             summaries = item[key]
-            return [_mention(found, kind) for s in summaries if (found := lookup(kind, s["slug"])) is not None]
+            return [_mention(found, base) for s in summaries if (found := lookup(kind, s["slug"])) is not None]
 
         entity["signOrSymptom"] = linked("symptom", "red_flags") + linked("symptom", "symptoms")
         entity["cause"] = linked("cause", "causes")
-        entity["possibleTreatment"] = linked("treatment", "treatments")
+        treatments = linked("treatment", "treatments")
+        entity["possibleTreatment"] = [t for t in treatments if t["@type"] != "HowToTip"]
+        entity["subjectOf"] = [t for t in treatments if t["@type"] == "HowToTip"]
     elif item["type"] == "cause":
         entity["causeOf"] = [
-            _mention(found, "condition") for slug in item["conditions"] if (found := lookup("condition", slug))
+            _mention(found, base) for slug in item["conditions"] if (found := lookup("condition", slug))
         ]
     elif item["type"] == "symptom" and item["red_flag"]:
         entity["potentialAction"] = {"@type": "Action", "description": item["action"]}
-    return entity
+    if entity["@type"] == "HowToTip":
+        entity["text"] = entity.pop("description")
+    return _compact(entity)
 
 
-def _mention(item: ItemJson, kind: str) -> ItemJson:
-    return {"@type": ENTITY_TYPES[kind], "name": item["name"], "description": item["summary"]}
+def _code(code: ItemJson) -> ItemJson:
+    return {
+        "@type": "MedicalCode",
+        "codeValue": code["code"],
+        "codingSystem": SYSTEM_NAMES.get(code["system"], code["system"]),
+    }
+
+
+def _mention(item: ItemJson, base: str) -> ItemJson:
+    url = page_url(base, item["type"], item["slug"])
+    mention: ItemJson = {"@type": schema_type(item), "@id": f"{url}#about", "url": url, "name": item["name"]}
+    mention["text" if mention["@type"] == "HowToTip" else "description"] = item["summary"]
+    if item["type"] == "symptom" and item.get("red_flag") and item.get("codes"):
+        mention["code"] = [_code(code) for code in item["codes"]]
+    return mention
 
 
 def _cited_slugs(item: ItemJson) -> list[str]:

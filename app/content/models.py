@@ -76,6 +76,18 @@ class ItemLink(SQLModel, table=True):
     item_id: uuid.UUID = Field(foreign_key="item.id", primary_key=True, ondelete="CASCADE")
 
 
+class ItemCode(SQLModel, table=True):
+    """A clinical code of a published item, in the order the editor gave them."""
+
+    __tablename__ = "item_code"
+
+    item_id: uuid.UUID = Field(foreign_key="item.id", primary_key=True, ondelete="CASCADE")
+    position: int = Field(primary_key=True)
+    system: str = Field(max_length=100)
+    code: str = Field(max_length=18, index=True)
+    display: str = Field(max_length=200)
+
+
 class ContentVersion(SQLModel, table=True):
     """A single row of counters: published content, API keys, and the oldest change the feed serves."""
 

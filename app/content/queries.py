@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Query
 
+from app.content.codes import TOKEN_MAX_LENGTH, parse_token
 from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN, SLUG_RE, CauseCategory, ItemType, TreatmentCategory
 from app.core.pagination import DEFAULT_LIMIT
 
@@ -33,14 +34,17 @@ class ListQuery:
 
 @dataclass(frozen=True)
 class ListFilter:
-    """One filter of a list: a slug, an enum's values, or a yes/no (`true`/`false` in its plain form)."""
+    """One filter of a list: a slug, an enum's values, a yes/no (`true`/`false` in its plain form), or a
+    clinical code as `<system>|<code>`."""
 
     name: str
     description: str
-    kind: type[StrEnum] | Literal["slug", "bool"]
+    kind: type[StrEnum] | Literal["slug", "bool", "code"]
 
     def plain(self, value: str) -> bool:
         """Whether the value is in the plain form the fast path answers; anything else goes to the route."""
+        if self.kind == "code":  # checked and normalised by the route
+            return False
         if self.kind == "slug":
             return len(value) <= SLUG_MAX_LENGTH and SLUG_RE.fullmatch(value) is not None
         if self.kind == "bool":
@@ -55,15 +59,31 @@ class ListFilter:
             ]
         if self.kind == "bool":
             return Annotated[bool | None, Query(description=self.description)]
+        if self.kind == "code":
+            example = "http://hl7.org/fhir/sid/icd-10-cm|M62.830"
+            return Annotated[
+                str | None, Query(description=self.description, max_length=TOKEN_MAX_LENGTH, examples=[example])
+            ]
         return Annotated[self.kind | None, Query(description=self.description)]
 
 
 _CONDITION = ListFilter("condition", "Only items linked to this condition slug.", "slug")
+_CODE = ListFilter(
+    "code",
+    "Only items with this clinical code, as `<system>|<code>` (systems: `http://snomed.info/sct`, "
+    "`http://hl7.org/fhir/sid/icd-10-cm`, `http://hl7.org/fhir/sid/icd-10`). An ICD code also finds items "
+    "coded below it: `M62.83` finds what `M62.830` finds.",
+    "code",
+)
 FILTERS: dict[str, tuple[ListFilter, ...]] = {
-    "conditions": (),
+    "conditions": (_CODE,),
     "causes": (_CONDITION, ListFilter("category", "Only causes of this category.", CauseCategory)),
-    "symptoms": (_CONDITION, ListFilter("red_flag", "Only red flags (true) or only others (false).", "bool")),
-    "treatments": (_CONDITION, ListFilter("category", "Only treatments of this category.", TreatmentCategory)),
+    "symptoms": (_CONDITION, ListFilter("red_flag", "Only red flags (true) or only others (false).", "bool"), _CODE),
+    "treatments": (
+        _CONDITION,
+        ListFilter("category", "Only treatments of this category.", TreatmentCategory),
+        _CODE,
+    ),
     "sources": (),
 }
 
@@ -78,8 +98,16 @@ def filters_dependency(collection: str) -> Callable[..., Filters]:
     """A FastAPI dependency taking the collection's filters as query parameters, made from the table."""
     specs = FILTERS[collection]
 
+    codes = {spec.name for spec in specs if spec.kind == "code"}
+
     def chosen(**values: object) -> Filters:
-        return tuple(sorted((name, _text(value)) for name, value in values.items() if value is not None))
+        return tuple(
+            sorted(
+                (name, parse_token(str(value), loc=("query", name)) if name in codes else _text(value))
+                for name, value in values.items()
+                if value is not None
+            )
+        )
 
     chosen.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [

@@ -1,8 +1,9 @@
 """The documented read API for content; the snapshot answers, these routes are the contract."""
 
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from app.content.jsonld import Publisher
@@ -18,7 +19,7 @@ from app.content.schemas import (
 from app.core.cursors import CURSOR_MAX_LENGTH, CURSOR_PATTERN
 from app.core.edge import NEGOTIATED
 from app.core.errors import problem_responses
-from app.core.http import INT32, PreparedResponse, Representation, accepts, cached_responses, represent
+from app.core.http import INT32, PreparedResponse, Representation, accepts, cached_responses, public_base, represent
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.core.served import current_snapshot
 
@@ -51,7 +52,9 @@ class ContentView(Protocol):
 
     def detail(self, collection: str, slug: str) -> Representation: ...
 
-    def linked_data(self, collection: str, slug: str, *, publisher: Publisher) -> Representation: ...
+    def linked_data(self, collection: str, slug: str, *, publisher: Publisher, base: str) -> Representation: ...
+
+    def guide(self, collection: str, slug: str, *, publisher: Publisher, base: str) -> Representation: ...
 
 
 SnapshotDep = Annotated[ContentView, Depends(current_snapshot)]
@@ -110,7 +113,8 @@ def _add_collection(collection: str, noun: str, model: type[BaseModel]) -> None:
     async def get_item(request: Request, snapshot: SnapshotDep, slug: SlugPath) -> PreparedResponse:
         if accepts(request.headers.get("accept"), NEGOTIATED):
             publisher = Publisher.of(request.app.state.settings)
-            return represent(snapshot.linked_data(collection, slug, publisher=publisher), request.headers.raw)
+            linked = snapshot.linked_data(collection, slug, publisher=publisher, base=public_base(request))
+            return represent(linked, request.headers.raw)
         return represent(snapshot.detail(collection, slug), request.headers.raw)
 
 
@@ -123,3 +127,31 @@ _ROUTES: list[tuple[str, str, type[BaseModel]]] = [
 ]
 for _collection, _noun, _model in _ROUTES:
     _add_collection(_collection, _noun, _model)
+
+pages = APIRouter(tags=["content"])
+
+
+@pages.get(
+    "/guide/{collection}/{slug}",
+    summary="An item's page",
+    description="A plain HTML page of a published condition, cause, symptom or treatment, for patients: "
+    "where Infobutton links and the JSON-LD `url` lead. Its schema.org JSON-LD is inside.",
+    response_class=HTMLResponse,
+    responses={
+        **cached_responses(
+            {"content": {"text/html": {"schema": {"type": "string", "maxLength": 1048576}}}, "description": "The page."}
+        ),
+        **problem_responses(404, 422, 503),
+    },
+)
+async def guide_page(
+    request: Request,
+    snapshot: SnapshotDep,
+    collection: Annotated[Literal["conditions", "causes", "symptoms", "treatments"], Path(description="The list.")],
+    slug: SlugPath,
+) -> PreparedResponse:
+    """The item's page, under a strict Content-Security-Policy."""
+    publisher = Publisher.of(request.app.state.settings)
+    return represent(
+        snapshot.guide(collection, slug, publisher=publisher, base=public_base(request)), request.headers.raw
+    )

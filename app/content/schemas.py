@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.content.codes import Code
 from app.content.models import CauseCategory, TreatmentCategory, Urgency
 
 
@@ -36,6 +37,10 @@ class ContentPublic(BaseModel):
     summary: str = Field(description="One or two sentences.")
     body: str = Field(description="Plain-text paragraphs separated by a blank line.")
     sources: list[Citation] = Field(description="Citations backing this item.")
+    codes: list[Code] = Field(
+        description="Clinical codes for what the item is about (SNOMED CT, ICD-10-CM, ICD-10); "
+        "empty where no code fits. Find items by code with `?code=<system>|<code>`."
+    )
     last_reviewed: date = Field(description="When an editor last reviewed this item.", examples=["2026-11-24"])
     next_review_due: date = Field(description="When the item is next due for review.", examples=["2027-11-24"])
     updated_at: datetime = Field(description="When the published revision was made (RFC 3339).")

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from app.content.codes import Code
 from app.content.models import (
     CauseCategory,
     ContentVersion,
     Item,
+    ItemCode,
     ItemLink,
     ItemType,
     TreatmentCategory,
@@ -45,6 +47,7 @@ class PublishedContent:
     linked: dict[uuid.UUID, list[Item]]
     conditions_of: dict[uuid.UUID, list[str]]
     cited_for: dict[str, list[CitedFor]]
+    codes: dict[uuid.UUID, list[dict[str, str]]]
 
     def models(self, kind: ItemType) -> Iterator[BaseModel]:
         """The public models of one type, ordered by slug, built lazily to keep memory flat."""
@@ -52,11 +55,11 @@ class PublishedContent:
             if row.type != kind:
                 continue
             if kind == ItemType.condition:
-                yield _condition(row, self.linked[row.id])
+                yield _condition(row, self.linked[row.id], self.codes[row.id])
             elif kind == ItemType.source:
                 yield _source(row, self.cited_for[row.slug])
             else:
-                yield _linked(row, self.conditions_of[row.id])
+                yield _linked(row, self.conditions_of[row.id], self.codes[row.id])
 
 
 def content_version(*, session: Session) -> int:
@@ -81,13 +84,14 @@ def _summary(item: Item) -> ItemSummary:
     return ItemSummary(slug=item.slug, name=item.name, summary=item.summary)
 
 
-def _common(item: Item) -> dict[str, Any]:
+def _common(item: Item, codes: list[dict[str, str]]) -> dict[str, Any]:
     return {
         "slug": item.slug,
         "name": item.name,
         "summary": item.summary,
         "body": item.body,
         "sources": [Citation.model_validate(c) for c in item.citations],
+        "codes": [Code.model_validate(c) for c in codes],
         "last_reviewed": item.last_reviewed,
         "next_review_due": item.next_review_due,
         "updated_at": item.updated_at,
@@ -95,7 +99,7 @@ def _common(item: Item) -> dict[str, Any]:
     }
 
 
-def _condition(item: Item, linked: list[Item]) -> ConditionPublic:
+def _condition(item: Item, linked: list[Item], codes: list[dict[str, str]]) -> ConditionPublic:
     def by_category(i: Item) -> tuple[int, str]:
         return (_CATEGORY_ORDER.get(i.category or "", 0), i.name)
 
@@ -108,7 +112,7 @@ def _condition(item: Item, linked: list[Item]) -> ConditionPublic:
     symptoms = of_type[ItemType.symptom]
     return ConditionPublic(
         type="condition",
-        **_common(item),
+        **_common(item, codes),
         causes=[_summary(i) for i in sorted(of_type[ItemType.cause], key=by_category)],
         symptoms=[_summary(i) for i in sorted(symptoms, key=lambda i: i.name) if not i.red_flag],
         treatments=[_summary(i) for i in sorted(of_type[ItemType.treatment], key=by_category)],
@@ -116,8 +120,8 @@ def _condition(item: Item, linked: list[Item]) -> ConditionPublic:
     )
 
 
-def _linked(item: Item, conditions: list[str]) -> BaseModel:
-    fields: dict[str, Any] = {**_common(item), "conditions": sorted(conditions)}
+def _linked(item: Item, conditions: list[str], codes: list[dict[str, str]]) -> BaseModel:
+    fields: dict[str, Any] = {**_common(item, codes), "conditions": sorted(conditions)}
     if item.type == ItemType.cause:
         return CausePublic(type="cause", category=item.category, **fields)
     if item.type == ItemType.symptom:
@@ -168,4 +172,7 @@ def published_content(*, session: Session) -> PublishedContent:
     for row in rows:
         for citation in row.citations:
             cited_for[citation["source"]].append(CitedFor(type=row.type, slug=row.slug, locator=citation["locator"]))
-    return PublishedContent(version, list(rows), linked, conditions_of, cited_for)
+    codes: dict[uuid.UUID, list[dict[str, str]]] = defaultdict(list)
+    for row_code in session.exec(select(ItemCode).order_by(col(ItemCode.item_id), col(ItemCode.position))):
+        codes[row_code.item_id].append({"system": row_code.system, "code": row_code.code, "display": row_code.display})
+    return PublishedContent(version, list(rows), linked, conditions_of, cited_for, codes)

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
         description="The organisation named as publisher in the schema.org (JSON-LD) output.",
     )
     publisher_url: str | None = Field(default=None, description="The publisher's website, for the JSON-LD output.")
+    public_base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="The API's public address (e.g. https://api.example.org), for the absolute links of "
+        "Infobutton feeds, FHIR resources and JSON-LD; unset, each request's own address is used.",
+    )
     region: str | None = Field(
         default=None,
         pattern=r"^[A-Z]{2}$",

@@ -48,6 +48,12 @@ def compact_json(value: object) -> bytes:
     return bytes(memoryview(orjson.dumps(value)))
 
 
+def public_base(request: Request) -> str:
+    """The API's public address for absolute links: PUBLIC_BASE_URL, or the request's own."""
+    configured: str | None = request.app.state.settings.public_base_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
 def public_cache_control(settings: Settings) -> bytes:
     """The Cache-Control of published content under these settings."""
     return (
@@ -192,6 +198,12 @@ def is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
         return False
     media = content_type.split(b";", 1)[0].strip().lower()
     return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
+
+
+def is_fhir(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """The request says its body is a FHIR JSON resource (application/fhir+json)."""
+    content_type = next((value for name, value in headers if name == b"content-type"), None)
+    return content_type is not None and content_type.split(b";", 1)[0].strip().lower() == b"application/fhir+json"
 
 
 def require_json(request: Request) -> None:

@@ -13,14 +13,17 @@ import orjson
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.content.codes import ancestors, token
 from app.content.jsonld import JSONLD_MEDIA_TYPE, ItemJson, Publisher, html_safe, linked_data
 from app.content.models import ItemType
+from app.content.pages import guide_page
 from app.content.queries import COLLECTION_OF, COLLECTIONS, ListQuery
 from app.content.service import PublishedContent, content_version, published_content
 from app.core.cursors import decode_cursor, encode_cursor
 from app.core.db import read_consistently
 from app.core.errors import NotFound
 from app.core.http import REVALIDATE_CACHE_CONTROL, Representation, compact_json
+from app.core.pages import content_security_policy
 from app.search.index import SearchIndex
 from app.sync.feed import Entry, Feed, encode_position
 from app.sync.models import Change
@@ -54,7 +57,22 @@ def _facets(item: dict[str, Any]) -> dict[str, frozenset[str]]:
         facets["category"] = frozenset({str(item["category"])})
     if "red_flag" in item:
         facets["red_flag"] = frozenset({"true" if item["red_flag"] else "false"})
+    # A code matches itself and, for ICD, every category above it: a query for M62.83 finds M62.830.
+    facets["code"] = frozenset(
+        token(code["system"], found)
+        for code in item.get("codes", ())
+        for found in ancestors(code["system"], code["code"])
+    )
     return facets
+
+
+_TYPE_ORDER = {"condition": 0, "symptom": 1, "treatment": 3}
+_URGENCY_ORDER = {"emergency": 0, "urgent": 1}
+
+
+def _reading_order(item: ItemJson) -> tuple[int, int, str]:
+    rank = _TYPE_ORDER.get(item["type"], 4) + (1 if item["type"] == "symptom" and not item.get("red_flag") else 0)
+    return rank, _URGENCY_ORDER.get(item.get("urgency") or "", 2), item["name"]
 
 
 @dataclass
@@ -69,6 +87,7 @@ class Snapshot:
     feed: Feed
     cache_control: bytes  # of published content, from the settings
     triage: Triage | None = None
+    symptom_codes: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     first_pages: dict[str, Representation] = field(init=False)
     _pages: dict[Hashable, Representation] = field(default_factory=dict)
     _page_bytes: int = 0
@@ -87,6 +106,7 @@ class Snapshot:
         details: dict[str, Representation] = {}
         listings: dict[str, list[_Listed]] = {}
         treatments: dict[str, dict[str, str]] = {}
+        symptom_codes: dict[str, list[dict[str, str]]] = {}
         search = SearchIndex()
         for collection, kind in COLLECTIONS.items():
             listings[collection] = []
@@ -100,6 +120,8 @@ class Snapshot:
                 search.add(kind.value, item)
                 if kind == ItemType.treatment:
                     treatments[item["slug"]] = {k: item[k] for k in ("slug", "name", "summary", "category", "cautions")}
+                elif kind == ItemType.symptom and item["codes"]:
+                    symptom_codes[item["slug"]] = item["codes"]
         entries = [
             Entry(
                 change.seq or 0,
@@ -114,7 +136,9 @@ class Snapshot:
             for change in changes
         ]
         feed = Feed(entries, changes_floor)
-        return cls(content.version, details, listings, treatments, search, feed, cache_control)
+        return cls(
+            content.version, details, listings, treatments, search, feed, cache_control, symptom_codes=symptom_codes
+        )
 
     def export(self) -> Representation:
         """Every published item in one document, with the sync cursor that follows it."""
@@ -139,22 +163,59 @@ class Snapshot:
             raise NotFound(f"No {COLLECTIONS[collection].value} has the slug '{slug}'.")
         return found
 
-    def linked_data(self, collection: str, slug: str, *, publisher: Publisher) -> Representation:
-        """The schema.org JSON-LD form of one item; NotFound when nothing has that slug."""
-        detail = self.detail(collection, slug)
+    def _lookup(self, kind: str, found: str) -> ItemJson | None:
+        prepared = self.details.get(f"/v1/{COLLECTION_OF[kind]}/{found}")
+        return None if prepared is None else orjson.loads(prepared.identity.body)
 
-        def lookup(kind: str, found: str) -> ItemJson | None:
-            prepared = self.details.get(f"/v1/{COLLECTION_OF[kind]}/{found}")
-            return None if prepared is None else orjson.loads(prepared.identity.body)
+    def _linked_data(self, collection: str, slug: str, *, publisher: Publisher, base: str) -> bytes:
+        detail = self.detail(collection, slug)
+        document = linked_data(orjson.loads(detail.identity.body), lookup=self._lookup, publisher=publisher, base=base)
+        return html_safe(compact_json(document))
+
+    def linked_data(self, collection: str, slug: str, *, publisher: Publisher, base: str) -> Representation:
+        """The schema.org JSON-LD form of one item; NotFound when nothing has that slug."""
 
         def build() -> Representation:
-            document = linked_data(orjson.loads(detail.identity.body), lookup=lookup, publisher=publisher)
-            body = html_safe(compact_json(document))
+            body = self._linked_data(collection, slug, publisher=publisher, base=base)
             return Representation.build(
                 body, media_type=JSONLD_MEDIA_TYPE, vary=DETAIL_VARY, cache_control=self.cache_control
             )
 
-        return self.memo(("jsonld", collection, slug, publisher), build)
+        return self.memo(("jsonld", collection, slug, publisher, base), build)
+
+    def guide(self, collection: str, slug: str, *, publisher: Publisher, base: str) -> Representation:
+        """The HTML page of one item, its JSON-LD inside; NotFound when nothing has that slug."""
+
+        def build() -> Representation:
+            item = orjson.loads(self.detail(collection, slug).identity.body)
+            page = guide_page(
+                item,
+                lookup=self._lookup,
+                linked_data=self._linked_data(collection, slug, publisher=publisher, base=base),
+            )
+            return Representation.build(
+                page,
+                media_type=b"text/html; charset=utf-8",
+                extra_headers=[(b"content-security-policy", content_security_policy(page))],
+                cache_control=self.cache_control,
+            )
+
+        return self.memo(("guide", collection, slug, publisher, base), build)
+
+    def coded(self, wanted: str) -> list[ItemJson]:
+        """Published conditions, symptoms and treatments with this `system|code` token: the condition
+        first, then red flags (emergencies first), other symptoms, and treatments."""
+        found: list[ItemJson] = []
+        for collection in ("conditions", "symptoms", "treatments"):
+            found += [orjson.loads(e.json) for e in self.listings[collection] if wanted in e.facets.get("code", ())]
+        return sorted(found, key=_reading_order)
+
+    def named(self, text: str, *, limit: int) -> list[ItemJson]:
+        """Published items whose words match, best first, as search ranks them."""
+        hits = [orjson.loads(hit) for hit in self.search.search(text, kind=None, limit=limit * 2)]
+        hits = [hit for hit in hits if hit["type"] != "source"][:limit]
+        found = [self.details.get(f"/v1/{COLLECTION_OF[hit['type']]}/{hit['slug']}") for hit in hits]
+        return [orjson.loads(rep.identity.body) for rep in found if rep is not None]
 
     def __post_init__(self) -> None:
         # The list as requested without parameters is the most common list request.
@@ -234,7 +295,11 @@ class SnapshotStore:
                 cache_control=self.cache_control,
             )
             snapshot.triage = load_triage(
-                session=session, treatments=snapshot.treatments, local=self.local, cache_control=self.cache_control
+                session=session,
+                treatments=snapshot.treatments,
+                local=self.local,
+                cache_control=self.cache_control,
+                symptom_codes=snapshot.symptom_codes,
             )
             self.current = snapshot
         # The snapshot lives until the next change: keep the collector from rescanning it.

@@ -19,6 +19,26 @@ _DESCRIPTION = (
 )
 
 
+FHIR_EXAMPLE: dict[str, Any] = {
+    "resourceType": "QuestionnaireResponse",
+    "questionnaire": "https://api.example.org/fhir/Questionnaire/back-pain-triage|2",
+    "status": "completed",
+    "item": [
+        {
+            "linkId": "step-1",
+            "item": [
+                {
+                    "linkId": "bladder_or_bowel_change",
+                    "answer": [
+                        {"valueCoding": {"system": "http://terminology.hl7.org/CodeSystem/v2-0136", "code": "Y"}}
+                    ],
+                }
+            ],
+        }
+    ],
+}
+
+
 def request_body(document: RulesetDocument | None) -> dict[str, Any]:
     """The body of `POST /v1/triage`: one property per question of the ruleset, when one is given."""
     if document is None:
@@ -58,7 +78,20 @@ def request_body(document: RulesetDocument | None) -> dict[str, Any]:
             },
         },
     }
-    return {"required": True, "content": {"application/json": {"schema": schema, "example": example}}}
+    return {
+        "required": True,
+        "content": {
+            "application/json": {"schema": schema, "example": example},
+            "application/fhir+json": {
+                "schema": {
+                    "type": "object",
+                    "description": "A FHIR R4 QuestionnaireResponse to /fhir/Questionnaire/back-pain-triage.",
+                    "required": ["resourceType", "questionnaire"],
+                },
+                "example": FHIR_EXAMPLE,
+            },
+        },
+    }
 
 
 def describe_served_ruleset(schema: dict[str, Any], document: RulesetDocument | None) -> None:

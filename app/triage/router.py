@@ -3,15 +3,35 @@
 from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
 
 from app.core.errors import ServiceUnavailable, UnsupportedMediaType, problem_responses
-from app.core.http import PreparedResponse, accepts, cached_responses, is_json, represent
+from app.core.http import (
+    PreparedResponse,
+    Representation,
+    accepts,
+    cached_responses,
+    is_fhir,
+    is_json,
+    public_base,
+    represent,
+)
 from app.core.served import current_snapshot
+from app.triage.fhir import QUESTIONNAIRE_ID
 from app.triage.openapi import request_body
 from app.triage.schemas import Questionnaire, TriageResult
 from app.triage.service import Triage
 
 router = APIRouter(prefix="/v1/triage", tags=["triage"])
+FHIR = "application/fhir+json"
+
+
+class FhirResponse(Response):
+    """A FHIR JSON resource (for OpenAPI's media type)."""
+
+    media_type = FHIR
+
+
 TRIAGE_PATH = "/v1/triage"
 
 
@@ -48,20 +68,83 @@ TriageDep = Annotated[Triage, Depends(current_triage)]
 )
 async def questionnaire(request: Request, triage: TriageDep) -> PreparedResponse:
     """The questions in three steps, red flags first; a FHIR R4 Questionnaire with Accept: application/fhir+json."""
-    chosen = triage.fhir if accepts(request.headers.get("accept"), "application/fhir+json") else triage.questionnaire
-    return represent(chosen, request.headers.raw)
+    if accepts(request.headers.get("accept"), FHIR):
+        return represent(_fhir(request, triage, "questionnaire"), request.headers.raw)
+    return represent(triage.questionnaire, request.headers.raw)
+
+
+def _fhir(request: Request, triage: Triage, kind: str) -> Representation:
+    return triage.fhir(kind, base=public_base(request), publisher=request.app.state.settings.publisher_name)
 
 
 @router.post(
     "",
     summary="Assess answers",
     response_model=TriageResult,
-    responses=problem_responses(400, 413, 415, 422, 503),
+    responses={
+        200: {
+            "content": {
+                "application/fhir+json": {
+                    "schema": {
+                        "type": "object",
+                        "description": "A FHIR R4 GuidanceResponse (Accept: application/fhir+json).",
+                    }
+                }
+            }
+        },
+        **problem_responses(400, 413, 415, 422, 503),
+    },
     # The served ruleset's questions replace this generic schema when the document is built.
     openapi_extra={"requestBody": request_body(None)},
 )
 async def assess_answers(request: Request, triage: TriageDep) -> PreparedResponse:
-    """How soon and where to get care, and why; or the questions still needed. Nothing is stored."""
+    """How soon and where to get care, and why; or the questions still needed. Nothing is stored.
+
+    With `Content-Type: application/fhir+json`, the body is a QuestionnaireResponse to the FHIR
+    questionnaire, assessed exactly as its JSON form would be; with `Accept: application/fhir+json`, the
+    result is a GuidanceResponse and a refusal is an OperationOutcome."""
+    if is_fhir(request.headers.raw):
+        fhir_out = accepts(request.headers.get("accept"), FHIR)
+        return PreparedResponse(*triage.answer_fhir(await request.body(), base=public_base(request), fhir_out=fhir_out))
     if not is_json(request.headers.raw):
-        raise UnsupportedMediaType("Send the answers as application/json.")
+        raise UnsupportedMediaType(
+            "Send the answers as application/json, or a QuestionnaireResponse as application/fhir+json."
+        )
     return PreparedResponse(*triage.answer(await request.body()))
+
+
+fhir_router = APIRouter(prefix="/fhir", tags=["fhir"])
+_FHIR_RESOURCE = {"content": {"application/fhir+json": {"schema": {"type": "object"}}}}
+
+
+@fhir_router.get(
+    f"/Questionnaire/{QUESTIONNAIRE_ID}",
+    summary="The triage Questionnaire (FHIR R4)",
+    response_class=FhirResponse,
+    responses={**cached_responses(_FHIR_RESOURCE), **problem_responses(503)},
+)
+async def fhir_questionnaire(request: Request, triage: TriageDep) -> PreparedResponse:
+    """The questionnaire's canonical URL: the FHIR R4 Questionnaire of the ruleset in force."""
+    return represent(_fhir(request, triage, "questionnaire"), request.headers.raw)
+
+
+@fhir_router.get(
+    "/CodeSystem/triage-level",
+    summary="The code system of triage levels",
+    response_class=FhirResponse,
+    responses={**cached_responses(_FHIR_RESOURCE), **problem_responses(503)},
+)
+async def level_code_system(request: Request, triage: TriageDep) -> PreparedResponse:
+    """The levels a GuidanceResponse codes its result with, most urgent first."""
+    return represent(_fhir(request, triage, "level"), request.headers.raw)
+
+
+@fhir_router.get(
+    "/CodeSystem/triage-timeframe",
+    summary="The code system of triage timeframes",
+    response_class=FhirResponse,
+    responses={**cached_responses(_FHIR_RESOURCE), **problem_responses(503)},
+)
+async def timeframe_code_system(request: Request, triage: TriageDep) -> PreparedResponse:
+    """How soon to act, as a GuidanceResponse codes it."""
+    return represent(_fhir(request, triage, "timeframe"), request.headers.raw)

@@ -4,17 +4,26 @@ import json
 import math
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from app.core.errors import BadRequest, InvalidInput
+from app.core.errors import AppError, BadRequest, InvalidInput
 from app.core.http import JSON_MEDIA_TYPE, Headers, Representation
 from app.triage.engine import Answer, Assessment, Engine, assess, compile_ruleset, parse_answers, parts, says_yes
-from app.triage.fhir import fhir_questionnaire
+from app.triage.fhir import (
+    Codes,
+    code_system,
+    fhir_questionnaire,
+    guidance_response,
+    operation_outcome,
+    response_answers,
+)
 from app.triage.metrics import TRIAGE_LEVELS
 from app.triage.models import TriageRuleset
 from app.triage.regions import LocalServices, Voice, voices
@@ -23,6 +32,7 @@ from app.triage.ruleset import UNSURE, QuestionSpec, RulesetDocument
 FHIR_MEDIA_TYPE = b"application/fhir+json; charset=utf-8"
 _CATEGORY_ORDER = {"self_care": 0, "medication": 1, "professional_care": 2}
 _BODY_FIELDS = frozenset({"answers", "region"})
+_FHIR_CACHE_SIZE = 64  # resources per base URL and publisher; more are built per request
 
 
 def _question(question: QuestionSpec) -> dict[str, Any]:
@@ -67,10 +77,72 @@ class Triage:
 
     engine: Engine
     questionnaire: Representation
-    fhir: Representation
     questions: Mapping[str, dict[str, Any]]
     treatments: Mapping[str, list[dict[str, str]]]
     voices: Mapping[str | None, Voice]
+    cache_control: bytes = b"no-store"
+    question_codes: Codes = field(default_factory=dict)
+    loaded_at: datetime | None = None
+    _fhir: dict[tuple[str, str, str], Representation] = field(default_factory=dict)
+
+    def fhir(self, kind: str, *, base: str, publisher: str) -> Representation:
+        """The Questionnaire (`questionnaire`) or a code system (`level`, `timeframe`), for this base URL."""
+        key = (kind, base, publisher)
+        found = self._fhir.get(key)
+        if found is None:
+            if kind == "questionnaire":
+                resource = fhir_questionnaire(
+                    self.engine,
+                    base=base,
+                    publisher=publisher,
+                    loaded=self.loaded_at,
+                    question_codes=self.question_codes,
+                )
+            else:
+                resource = code_system(kind, self.engine, base=base, publisher=publisher, say=self.voices[None])
+            found = Representation.build(
+                orjson.dumps(resource),
+                media_type=FHIR_MEDIA_TYPE,
+                vary=b"Accept, Accept-Encoding",
+                cache_control=self.cache_control,
+            )
+            if len(self._fhir) < _FHIR_CACHE_SIZE:
+                self._fhir[key] = found
+        return found
+
+    def answer_fhir(self, body: bytes, *, base: str, fhir_out: bool) -> tuple[int, Headers, bytes]:
+        """The response to a QuestionnaireResponse body: assessed exactly as its JSON form would be, and
+        sent back as a GuidanceResponse when `fhir_out`; refusals as an OperationOutcome then."""
+        try:
+            resource = _DECODER.decode(body.decode("utf-8"))
+        except (ValueError, RecursionError):
+            return self._refuse(BadRequest("The request body is not valid JSON."), fhir_out)
+        try:
+            if not isinstance(resource, dict) or resource.get("resourceType") != "QuestionnaireResponse":
+                raise InvalidInput(
+                    "Send a QuestionnaireResponse.",
+                    errors=[{"loc": ["body", "resourceType"], "msg": "must be QuestionnaireResponse"}],
+                )
+            _check_structure(resource)
+            answers = parse_answers(self.engine, response_answers(self.engine, resource, base=base))
+        except AppError as error:
+            return self._refuse(error, fhir_out)
+        assessment = assess(self.engine, answers)
+        TRIAGE_LEVELS.labels(assessment.level or "incomplete").inc()
+        result = self.render(answers, assessment, region=None)
+        if fhir_out:
+            return (
+                200,
+                _private(FHIR_MEDIA_TYPE, payload := orjson.dumps(guidance_response(result, base=base))),
+                payload,
+            )
+        return 200, _private(JSON_MEDIA_TYPE, payload := orjson.dumps(result)), payload
+
+    def _refuse(self, error: AppError, fhir_out: bool) -> tuple[int, Headers, bytes]:
+        if not fhir_out:
+            raise error
+        payload = orjson.dumps(operation_outcome(error))
+        return error.status, _private(FHIR_MEDIA_TYPE, payload), payload
 
     def answer(self, body: bytes) -> tuple[int, Headers, bytes]:
         """The response to a request body; BadRequest or InvalidInput when it is not acceptable.
@@ -81,12 +153,7 @@ class Triage:
         assessment = assess(self.engine, answers)
         TRIAGE_LEVELS.labels(assessment.level or "incomplete").inc()
         result = orjson.dumps(self.render(answers, assessment, region=region))
-        headers = [
-            (b"content-type", JSON_MEDIA_TYPE),
-            (b"content-length", str(len(result)).encode()),
-            (b"cache-control", b"no-store"),
-        ]
-        return 200, headers, result
+        return 200, _private(JSON_MEDIA_TYPE, result), result
 
     def render(self, answers: Mapping[str, Answer], assessment: Assessment, *, region: str | None) -> dict[str, Any]:
         """The public result; it depends only on the answers, the region and the ruleset."""
@@ -139,6 +206,24 @@ class Triage:
         }
 
 
+def _private(media_type: bytes, payload: bytes) -> Headers:
+    """Headers of a personal result: never stored, never cached by anyone on the way."""
+    return [
+        (b"content-type", media_type),
+        (b"content-length", str(len(payload)).encode()),
+        (b"cache-control", b"no-store"),
+    ]
+
+
+def _check_structure(resource: dict[str, Any]) -> None:
+    """A QuestionnaireResponse that FHIR's own model accepts; InvalidInput naming what it does not."""
+    try:
+        QuestionnaireResponse.model_validate(resource)
+    except ValidationError as exc:
+        errors = [{"loc": ["body", *exc_item["loc"]], "msg": exc_item["msg"]} for exc_item in exc.errors()[:20]]
+        raise InvalidInput("The QuestionnaireResponse is not valid FHIR; see errors.", errors=errors) from None
+
+
 def parse_body(triage: Triage, body: bytes) -> tuple[dict[str, Answer], str | None]:
     """Decode `{"answers": {...}, "region": ...}` strictly: no other fields, no key twice, nothing but JSON."""
     try:
@@ -168,8 +253,11 @@ def build_triage(
     local: LocalServices | None = None,
     *,
     cache_control: bytes,
+    symptom_codes: Codes | None = None,
+    loaded_at: datetime | None = None,
 ) -> Triage:
-    """Compile a ruleset and prepare its questionnaire, FHIR resource, voices and treatment lists."""
+    """Compile a ruleset and prepare its questionnaire, voices and treatment lists; a question whose
+    answer alone fires a red-flag rule carries that red flag's codes in FHIR."""
     engine = compile_ruleset(document)
     questions = {q.id: _question(q) for q in engine.questions}
     questionnaire = {
@@ -196,16 +284,23 @@ def build_triage(
         questionnaire=Representation.build(
             orjson.dumps(questionnaire), vary=b"Accept, Accept-Encoding", cache_control=cache_control
         ),
-        fhir=Representation.build(
-            orjson.dumps(fhir_questionnaire(engine)),
-            media_type=FHIR_MEDIA_TYPE,
-            vary=b"Accept, Accept-Encoding",
-            cache_control=cache_control,
-        ),
         questions=questions,
         treatments=per_level,
         voices=voices(document, local or LocalServices()),
+        cache_control=cache_control,
+        question_codes=_question_codes(document, symptom_codes or {}),
+        loaded_at=loaded_at,
     )
+
+
+def _question_codes(document: RulesetDocument, symptom_codes: Codes) -> dict[str, list[Mapping[str, str]]]:
+    found: dict[str, list[Mapping[str, str]]] = {}
+    for rule in document.rules:
+        if rule.red_flag and len(rule.when) == 1 and (question := rule.when[0].question) and rule.when[0].is_:
+            for code in symptom_codes.get(rule.red_flag, ()):
+                if code not in found.setdefault(question, []):
+                    found[question].append(code)
+    return found
 
 
 def load_triage(
@@ -214,12 +309,16 @@ def load_triage(
     treatments: Mapping[str, Mapping[str, str]],
     local: LocalServices | None = None,
     cache_control: bytes,
+    symptom_codes: Codes | None = None,
 ) -> Triage | None:
     """The most recently loaded ruleset, compiled; None when none is loaded."""
     row = session.exec(select(TriageRuleset).order_by(col(TriageRuleset.loaded_at).desc())).first()
     if row is None:
         return None
-    return build_triage(RulesetDocument.model_validate(row.document), treatments, local, cache_control=cache_control)
+    document = RulesetDocument.model_validate(row.document)
+    return build_triage(
+        document, treatments, local, cache_control=cache_control, symptom_codes=symptom_codes, loaded_at=row.loaded_at
+    )
 
 
 def store_ruleset(*, session: Session, document: RulesetDocument) -> bool:

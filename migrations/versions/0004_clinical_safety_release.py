@@ -41,7 +41,8 @@ def upgrade() -> None:
             session.commit()
         else:
             keep_days = get_settings().changes_tombstone_days
-            apply_release(session=session, actor="migration 0004", retired=RETIRED, keep_days=keep_days)
+            # Codes arrive with 0006, which makes their table.
+            apply_release(session=session, actor="migration 0004", retired=RETIRED, keep_days=keep_days, codes=False)
 
 
 def downgrade() -> None:

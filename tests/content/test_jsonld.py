@@ -56,8 +56,25 @@ async def test_condition_is_a_medical_web_page_about_a_medical_condition(license
     assert {s["@type"] for s in about["signOrSymptom"]} == {"MedicalSignOrSymptom"}
     assert [c["name"] for c in about["cause"]] == await names(licensed, "causes", CAUSES)
     assert {c["@type"] for c in about["cause"]} == {"MedicalCause"}
-    assert [t["name"] for t in about["possibleTreatment"]] == await names(licensed, "treatments", TREATMENTS)
-    assert {t["@type"] for t in about["possibleTreatment"]} == {"MedicalTherapy"}
+    # Advice a person follows (see a doctor, keep active, rest) is not a therapy: it is a HowToTip.
+    advice = {"see-a-doctor", "keep-active", "rest", "stop-activity"}
+    therapies = [slug for slug in TREATMENTS if slug not in advice]
+    tips = [slug for slug in TREATMENTS if slug in advice]
+    assert [t["name"] for t in about["possibleTreatment"]] == await names(licensed, "treatments", therapies)
+    assert {t["@type"] for t in about["possibleTreatment"]} == {"MedicalTherapy", "DrugClass", "PhysicalTherapy"}
+    assert [t["name"] for t in about["subjectOf"]] == await names(licensed, "treatments", tips)
+    assert {t["@type"] for t in about["subjectOf"]} == {"HowToTip"}
+    # The page and every entity name themselves: @id and url, on this server's pages.
+    assert page["@id"] == page["url"] == "http://testserver/guide/conditions/back-spasms"
+    assert about["@id"] == "http://testserver/guide/conditions/back-spasms#about"
+    for entity in [*about["signOrSymptom"], *about["cause"], *about["possibleTreatment"], *about["subjectOf"]]:
+        assert entity["@id"] == f"{entity['url']}#about"
+        assert (await licensed.get(entity["url"].removeprefix("http://testserver"))).status_code == 200
+    # Coded: the condition, and the red flags that have a code.
+    assert about["code"] == [{"@type": "MedicalCode", "codeValue": "M62.830", "codingSystem": "ICD-10-CM"}]
+    fever = next(s for s in about["signOrSymptom"] if s["url"].endswith("/symptoms/fever"))
+    assert fever["code"] == [{"@type": "MedicalCode", "codeValue": "R50.9", "codingSystem": "ICD-10-CM"}]
+
     assert page["citation"] == [
         {
             "@type": "CreativeWork",
@@ -99,6 +116,19 @@ async def test_item_details_give_their_schema_org_type(client: httpx.AsyncClient
     assert [c["name"] for c in page["citation"]] == titles
 
 
+async def test_see_a_doctor_is_advice_not_a_therapy(client: httpx.AsyncClient) -> None:
+    about = (await client.get("/v1/treatments/see-a-doctor", headers=LD)).json()["about"]
+    assert about["@type"] == "HowToTip"
+    assert about["text"] == (await client.get("/v1/treatments/see-a-doctor")).json()["summary"]
+
+
+async def test_public_base_url_names_the_pages(seeded_url: str) -> None:
+    async with serve(seeded_url, public_base_url="https://api.clinic.example") as http:
+        page = (await http.get("/v1/symptoms/fever", headers=LD)).json()
+    assert page["url"] == "https://api.clinic.example/guide/symptoms/fever"
+    assert page["about"]["code"] == [{"@type": "MedicalCode", "codeValue": "R50.9", "codingSystem": "ICD-10-CM"}]
+
+
 async def test_cause_names_the_condition_it_causes(client: httpx.AsyncClient) -> None:
     about = (await client.get("/v1/causes/muscle-strain", headers=LD)).json()["about"]
     assert [c["name"] for c in about["causeOf"]] == ["Back spasms"]
@@ -118,6 +148,7 @@ async def test_source_is_a_creative_work(client: httpx.AsyncClient) -> None:
     assert work == {
         "@context": "https://schema.org",
         "@type": "CreativeWork",
+        "@id": "http://testserver/v1/sources/nhs-back-pain",
         "name": "Back pain",
         "alternateName": "NHS: back pain",
         "publisher": {"@type": "Organization", "name": "NHS"},
@@ -152,3 +183,28 @@ async def test_unknown_slug_is_a_problem_not_json_ld(client: httpx.AsyncClient) 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"] == "No condition has the slug 'no-such-thing'."
+
+
+def _schema_org_loader(url: str, options: object = None) -> dict[str, object]:
+    """schema.org's context, offline: its vocabulary, with `@id` and `url` as IRIs."""
+    assert url.rstrip("/") in ("https://schema.org", "http://schema.org"), url
+    context = {"@vocab": "https://schema.org/", "url": {"@type": "@id"}}
+    return {"contextUrl": None, "documentUrl": url, "document": {"@context": context}}
+
+
+@pytest.mark.parametrize("path", ["/v1/conditions/back-spasms", "/v1/symptoms/fever", "/v1/treatments/see-a-doctor"])
+async def test_json_ld_expands_and_normalises_with_pyld(client: httpx.AsyncClient, path: str) -> None:
+    from pyld import jsonld
+
+    document = (await client.get(path, headers=LD)).json()
+    options = {"documentLoader": _schema_org_loader}
+    expanded = jsonld.expand(document, options)
+    assert expanded[0]["@id"] == document["@id"]
+    nquads = jsonld.normalize(document, {**options, "algorithm": "URDNA2015", "format": "application/n-quads"})
+    assert (
+        f"<{document['@id']}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://schema.org/MedicalWebPage>"
+        in nquads
+    )
+    if path.endswith("back-spasms"):
+        assert '"M62.830"' in nquads
+        assert "<https://schema.org/MedicalCode>" in nquads

@@ -46,9 +46,9 @@ async def test_every_operation_documents_its_problems(client: httpx.AsyncClient)
     schema: dict[str, Any] = (await client.get("/openapi.json")).json()
     assert schema["openapi"].startswith("3.1")
     operations = {(path, method): op for path, item in schema["paths"].items() for method, op in item.items()}
-    # 5 health, metrics and sync, 10 content, 3 triage and search, 3 keys, the audit log, 7 per content
-    # type, and the widget with its demo page.
-    assert len(operations) == 5 + 10 + 3 + 3 + 1 + 7 * 5 + 2
+    # 5 health, metrics and sync, 10 content and the item pages, 3 triage and search, 3 FHIR resources,
+    # the Infobutton, 3 keys, the audit log, 7 per content type, and the widget with its demo page.
+    assert len(operations) == 5 + 10 + 1 + 3 + 3 + 1 + 3 + 1 + 7 * 5 + 2
     for (path, method), operation in operations.items():
         responses = operation["responses"]
         assert {"200", "201", "204"} & set(responses), path

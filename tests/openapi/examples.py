@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import orjson
 
+from app.triage.openapi import FHIR_EXAMPLE
 from tests.conftest import migrate_and_seed, serve
 from tests.platform.conftest import make_key
 from tests.triage.answers import NEGATIVE
@@ -119,6 +120,22 @@ async def record(url: str) -> dict[str, dict[str, Any]]:
         await call("GET /v1/triage/questionnaire", "/v1/triage/questionnaire")
         await call("GET /v1/triage/questionnaire", "/v1/triage/questionnaire", Accept="application/fhir+json")
         await call("POST /v1/triage", "/v1/triage", body={"answers": SELF_CARE, "region": "GB"})
+        fhir = {"Accept": "application/fhir+json"}
+        questionnaire = (
+            await call("GET /fhir/Questionnaire/back-pain-triage", "/fhir/Questionnaire/back-pain-triage")
+        ).json()
+        await call("GET /fhir/CodeSystem/triage-level", "/fhir/CodeSystem/triage-level")
+        await call("GET /fhir/CodeSystem/triage-timeframe", "/fhir/CodeSystem/triage-timeframe")
+        response = {**FHIR_EXAMPLE, "questionnaire": f"{questionnaire['url']}|{questionnaire['version']}"}
+        answered = await client.post(
+            "/v1/triage", content=orjson.dumps(response), headers={**fhir, "Content-Type": "application/fhir+json"}
+        )
+        recorder.examples["POST /v1/triage"]["200 application/fhir+json"] = trimmed(answered.json())
+        for slug in ("back-spasms",):
+            await call("GET /guide/{collection}/{slug}", f"/guide/conditions/{slug}")
+        infobutton = "/v1/infobutton?mainSearchCriteria.v.cs=2.16.840.1.113883.6.90&mainSearchCriteria.v.c=M62.830"
+        await call("GET /v1/infobutton", infobutton)
+        await call("GET /v1/infobutton", f"{infobutton}&knowledgeResponseType=application/json")
         await call("GET /v1/search", "/v1/search?q=warm&limit=2")
         cursor = (await call("GET /v1/export", "/v1/export")).json()["cursor"]
         created = await call(

@@ -49,6 +49,7 @@ async def test_create_returns_the_draft_with_its_etag(fresh_url: str, key_for: C
         assert draft["published_revision"] is None
         assert draft["document"] == {
             **{k: v for k, v in TREATMENT.items() if k != "slug"},
+            "codes": [],
             "next_review_due": "2027-11-01",
         }
         fetched = await client.get("/v1/admin/treatments/warm-bath", headers=bearer(key))

@@ -17,11 +17,13 @@ from tests.conftest import migrate_and_seed, need_service
 from tests.net import free_port
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-# Flags for a headless Chromium in a container: no sandbox (no user namespaces), no GPU, and no
-# calls home, which have no network to reach.
+# Flags for a headless Chromium in a container: no sandbox (no user namespaces), no GPU, shared
+# memory in files rather than a /dev/shm that a container may cap at 64 MB (a full-page screenshot
+# outgrows it and the renderer hangs), and no calls home, which have no network to reach.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
+    "--disable-dev-shm-usage",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",

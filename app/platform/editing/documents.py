@@ -21,7 +21,7 @@ _TYPE_FIELDS = {
 }
 
 
-def document_of(item: Item, conditions: list[str]) -> dict[str, Any]:
+def document_of(item: Item, conditions: list[str], codes: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """The editable document of a published item, in its stored JSON form."""
     if item.type == ItemType.source:
         return {
@@ -36,6 +36,7 @@ def document_of(item: Item, conditions: list[str]) -> dict[str, Any]:
         "summary": item.summary,
         "body": item.body,
         "sources": item.citations,
+        "codes": codes or [],
         "last_reviewed": item.last_reviewed.isoformat() if item.last_reviewed else None,
         "next_review_due": item.next_review_due.isoformat() if item.next_review_due else None,
     }
@@ -47,8 +48,8 @@ def document_of(item: Item, conditions: list[str]) -> dict[str, Any]:
 
 
 def item_columns(document: dict[str, Any]) -> dict[str, Any]:
-    """The published item's columns for a stored document (its condition links are kept apart)."""
-    columns = {name: value for name, value in document.items() if name not in ("sources", "conditions")}
+    """The published item's columns for a stored document (its condition links and codes are kept apart)."""
+    columns = {name: value for name, value in document.items() if name not in ("sources", "conditions", "codes")}
     columns["citations"] = document.get("sources", [])
     for name in ("last_reviewed", "next_review_due"):
         if columns.get(name) is not None:

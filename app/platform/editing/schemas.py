@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
+from app.content.codes import Code
 from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN, CauseCategory, TreatmentCategory, Urgency
 from app.core.http import NO_NUL
 
@@ -46,8 +47,21 @@ class _Document(_Strict):
 class _Reviewed(_Document):
     body: Body = ""
     sources: list[CitationIn] = Field(min_length=1, max_length=50, description="At least one citation.")
+    codes: list[Code] = Field(
+        default=[],
+        max_length=20,
+        description="Clinical codes, each checked for its system's shape (a SNOMED CT id's check digit, "
+        "ICD-10-CM's pattern); leave a concept uncoded rather than guess.",
+    )
     last_reviewed: Day | None = Field(default=None, description="Defaults to today.")
     next_review_due: Day | None = Field(default=None, description="Defaults to a year after last_reviewed.")
+
+    @model_validator(mode="after")
+    def _codes_once(self) -> "_Reviewed":
+        seen = [(code.system, code.code) for code in self.codes]
+        if len(set(seen)) != len(seen):
+            raise ValueError("a code is given more than once")
+        return self
 
 
 class _Linked(_Reviewed):

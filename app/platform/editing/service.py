@@ -10,7 +10,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.content.models import Item, ItemLink, ItemType
+from app.content.models import Item, ItemCode, ItemLink, ItemType
 from app.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
 from app.platform.editing.documents import LINKED_TYPES, complete_document, dangling_references, item_columns
 from app.platform.editing.feed import record_change
@@ -137,6 +137,16 @@ def _link(session: Session, draft: ItemDraft) -> None:
                 session.add(ItemLink(condition_id=draft.id, item_id=other.id))
 
 
+def _code(session: Session, item_id: uuid.UUID, *, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+    """Publish an item's codes, when they changed (a release that carries no codes never touches them)."""
+    codes = (after or {}).get("codes", [])
+    if (before or {}).get("codes", []) == codes:
+        return
+    session.execute(sql_delete(ItemCode).where(col(ItemCode.item_id) == item_id))
+    for position, code in enumerate(codes):
+        session.add(ItemCode(item_id=item_id, position=position, **code))
+
+
 def _cited_by_published(session: Session, draft: ItemDraft) -> list[str]:
     if draft.type != ItemType.source:
         return []
@@ -177,6 +187,7 @@ def publish(
     session.add(row)
     session.flush()
     _link(session, draft)
+    _code(session, draft.id, before=before, after=draft.document)
     _record(session, draft, action="publish", revision=revision, actor=actor, at=now)
     record_change(
         session,
@@ -200,6 +211,7 @@ def _withdraw(
     if cited := _cited_by_published(session, draft):
         raise Conflict(f"Published items cite this source: {', '.join(cited)}. Change them first.")
     _unlink(session, draft.id)
+    _code(session, draft.id, before=before, after=None)
     session.execute(sql_delete(Item).where(col(Item.id) == draft.id))
     record_change(
         session,

