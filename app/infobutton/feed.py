@@ -1,6 +1,6 @@
 """The knowledge response: an Atom feed (HL7 Infobutton SOA guide) and the JSON form MedlinePlus Connect uses."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree
@@ -37,8 +37,9 @@ class Entry:
     sources: Sequence[tuple[str, str | None]]  # (title, url)
 
 
-def entries(items: Sequence[ItemJson], *, base: str, sources: Mapping[str, ItemJson]) -> list[Entry]:
-    """The feed entries for items, in their order, with absolute links under `base`."""
+def entries(items: Sequence[ItemJson], *, base: str, source: Callable[[str], ItemJson | None]) -> list[Entry]:
+    """The feed entries for items, in their order, with absolute links under `base`; `source` finds a
+    published source by slug."""
     found = []
     for item in items:
         path = f"{COLLECTION_OF[item['type']]}/{item['slug']}"
@@ -52,9 +53,9 @@ def entries(items: Sequence[ItemJson], *, base: str, sources: Mapping[str, ItemJ
                 summary=item["summary"],
                 updated=item["updated_at"],
                 sources=[
-                    (f"{source['publisher']}: {source['title']}", source.get("url"))
+                    (f"{cited_source['publisher']}: {cited_source['title']}", cited_source.get("url"))
                     for slug in cited
-                    if (source := sources.get(slug)) is not None
+                    if (cited_source := source(slug)) is not None
                 ],
             )
         )

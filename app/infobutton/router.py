@@ -7,7 +7,7 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from app.content.codes import OIDS, SYSTEM_NAMES, normalise, shape_problem, token
+from app.content.codes import OIDS, SYSTEM_NAMES, parse_token, token
 from app.content.queries import COLLECTION_OF
 from app.core.errors import InvalidInput, NotFound, problem_responses
 from app.core.http import NO_NUL, Representation, cached_responses, public_base, represent
@@ -24,7 +24,9 @@ _NAMED_LIMIT = 5
 class InfobuttonView(Protocol):
     """What the Infobutton route reads from the snapshot in memory."""
 
-    listings: Any
+    cache_control: bytes
+
+    def detail(self, collection: str, slug: str) -> Representation: ...
 
     def coded(self, wanted: str) -> list[ItemJson]: ...
 
@@ -156,10 +158,11 @@ async def infobutton(
         ),
     ] = "text/xml",
 ) -> Response:
-    """Guidance for a clinical code, as an Atom feed, its JSON form, or a redirect to the best page."""
+    """Guidance for a clinical code, as an Atom feed, its JSON form, or a redirect to the best page; a feed
+    is built once per request and content version (the memo), lookup included."""
     asked = Asked(code=code, code_system=code_system, display_name=display_name, recipient=recipient, language=language)
-    items = _find(snapshot, asked)
     if response_type == "text/html":
+        items = _find(snapshot, asked)
         if not items:
             raise NotFound("No guidance matches this request.")
         best = items[0]
@@ -169,8 +172,14 @@ async def infobutton(
     system = OIDS.get(code_system or "")
 
     def build() -> Representation:
-        sources = {entry.slug: orjson.loads(entry.json) for entry in snapshot.listings["sources"]}
-        found: list[Entry] = entries(items, base=base, sources=sources)
+        def source(slug: str) -> ItemJson | None:
+            try:
+                found: ItemJson = orjson.loads(snapshot.detail("sources", slug).identity.body)
+            except NotFound:
+                return None
+            return found
+
+        found: list[Entry] = entries(_find(snapshot, asked), base=base, source=source)
         meta = {
             "title": "Back-pain guidance",
             "publisher": settings.publisher_name,
@@ -181,11 +190,10 @@ async def infobutton(
         }
         name = SYSTEM_NAMES.get(system or "")
         if response_type == "application/json":
-            return Representation.build(
-                orjson.dumps(json_feed(found, asked, meta=meta, system_name=name)), cache_control=b"public, max-age=300"
-            )
+            feed = orjson.dumps(json_feed(found, asked, meta=meta, system_name=name))
+            return Representation.build(feed, cache_control=snapshot.cache_control)
         body = atom(found, asked, meta=meta, system_name=name)
-        return Representation.build(body, media_type=XML_MEDIA_TYPE, cache_control=b"public, max-age=300")
+        return Representation.build(body, media_type=XML_MEDIA_TYPE, cache_control=snapshot.cache_control)
 
     chosen = snapshot.memo(("infobutton", asked, response_type, base, request.url.query), build)
     return represent(chosen, request.headers.raw)
@@ -208,10 +216,4 @@ def _find(snapshot: InfobuttonView, asked: Asked) -> list[ItemJson]:
     system = OIDS.get(asked.code_system)
     if system is None:
         return []
-    code = normalise(system, asked.code)
-    if (problem := shape_problem(system, code)) is not None:
-        raise InvalidInput(
-            "The code is not acceptable; see errors.",
-            errors=[{"loc": ["query", "mainSearchCriteria.v.c"], "msg": problem}],
-        )
-    return snapshot.coded(token(system, code))
+    return snapshot.coded(parse_token(token(system, asked.code), loc=("query", "mainSearchCriteria.v.c")))

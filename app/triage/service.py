@@ -114,10 +114,10 @@ class Triage:
         """The response to a QuestionnaireResponse body: assessed exactly as its JSON form would be, and
         sent back as a GuidanceResponse when `fhir_out`; refusals as an OperationOutcome then."""
         try:
-            resource = _DECODER.decode(body.decode("utf-8"))
-        except (ValueError, RecursionError):
-            return self._refuse(BadRequest("The request body is not valid JSON."), fhir_out)
-        try:
+            try:
+                resource = _DECODER.decode(body.decode("utf-8"))
+            except (ValueError, RecursionError):
+                raise BadRequest("The request body is not valid JSON.") from None
             if not isinstance(resource, dict) or resource.get("resourceType") != "QuestionnaireResponse":
                 raise InvalidInput(
                     "Send a QuestionnaireResponse.",
@@ -127,16 +127,12 @@ class Triage:
             answers = parse_answers(self.engine, response_answers(self.engine, resource, base=base))
         except AppError as error:
             return self._refuse(error, fhir_out)
-        assessment = assess(self.engine, answers)
-        TRIAGE_LEVELS.labels(assessment.level or "incomplete").inc()
-        result = self.render(answers, assessment, region=None)
+        result = self._result(answers, None)
         if fhir_out:
-            return (
-                200,
-                _private(FHIR_MEDIA_TYPE, payload := orjson.dumps(guidance_response(result, base=base))),
-                payload,
-            )
-        return 200, _private(JSON_MEDIA_TYPE, payload := orjson.dumps(result)), payload
+            payload = orjson.dumps(guidance_response(result, base=base))
+            return 200, _private(FHIR_MEDIA_TYPE, payload), payload
+        payload = orjson.dumps(result)
+        return 200, _private(JSON_MEDIA_TYPE, payload), payload
 
     def _refuse(self, error: AppError, fhir_out: bool) -> tuple[int, Headers, bytes]:
         if not fhir_out:
@@ -150,10 +146,14 @@ class Triage:
         Results are personal: never stored, never cached by anyone on the way.
         """
         answers, region = parse_body(self, body)
+        result = orjson.dumps(self._result(answers, region))
+        return 200, _private(JSON_MEDIA_TYPE, result), result
+
+    def _result(self, answers: Mapping[str, Answer], region: str | None) -> dict[str, Any]:
+        """Assess the answers, count the level, and render the public result."""
         assessment = assess(self.engine, answers)
         TRIAGE_LEVELS.labels(assessment.level or "incomplete").inc()
-        result = orjson.dumps(self.render(answers, assessment, region=region))
-        return 200, _private(JSON_MEDIA_TYPE, result), result
+        return self.render(answers, assessment, region=region)
 
     def render(self, answers: Mapping[str, Answer], assessment: Assessment, *, region: str | None) -> dict[str, Any]:
         """The public result; it depends only on the answers, the region and the ruleset."""
