@@ -286,6 +286,8 @@ def test_demo_page_reads_and_completes_with_the_keyboard(page: Any, api: ServedA
     widget.locator(".reviewed").wait_for()
     assert widget.locator("section h2").all_inner_texts() == ["Check your back pain", "Back spasms"]
     assert widget.locator("fieldset:not([data-question]) > legend").inner_text() == "Step 1 of 3: Emergency signs"
+    # The widget adds the JSON-LD after the guide, from a request of its own.
+    page.locator('head script[type="application/ld+json"]').wait_for(state="attached")
     assert page.locator('head script[type="application/ld+json"]').count() == 1
     assert page.evaluate("customElements.get('back-pain-guide').version") == __version__
     button = widget.locator('button[type="submit"]')
