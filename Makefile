@@ -10,6 +10,8 @@ export DATABASE_URL ?= sqlite:///./var/backpain.db
 SPECTRAL_DIR := tools/spectral
 # The HL7 FHIR R4 JSON schema, the second validator of the FHIR resources, pinned the same way.
 FHIR_DIR := tools/fhir
+# openapi-typescript, openapi-fetch and TypeScript, for the generated-client tests.
+CLIENT_DIR := tests/clients/typescript
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
@@ -29,10 +31,14 @@ $(FHIR_DIR)/node_modules/.installed: $(FHIR_DIR)/package-lock.json
 	npm ci --prefix $(FHIR_DIR) --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 
+$(CLIENT_DIR)/node_modules/.installed: $(CLIENT_DIR)/package-lock.json
+	npm ci --prefix $(CLIENT_DIR) --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
 run: setup ## migrate, seed and serve on http://$(HOST):$(PORT)
 	$(UV) run --frozen backpain serve --host $(HOST) --port $(PORT)
 
-test: setup $(FHIR_DIR)/node_modules/.installed ## the whole suite, on both cores; PostgreSQL tests skip unless it answers (REQUIRE_SERVICES=1 fails instead)
+test: setup $(FHIR_DIR)/node_modules/.installed $(CLIENT_DIR)/node_modules/.installed ## the whole suite, on both cores; PostgreSQL tests skip unless it answers (REQUIRE_SERVICES=1 fails instead)
 	$(UV) run --frozen pytest -n 2 --dist worksteal
 
 docs: setup ## build the docs site from docs/ into var/site, strictly: a broken link or anchor fails

@@ -144,10 +144,7 @@ def export() -> None:
     _migrated()
     with Session(get_engine()) as session:
         content = published_content(session=session)
-    document = {
-        collection: [model.model_dump(mode="json") for model in content.models(kind)]
-        for collection, kind in COLLECTIONS.items()
-    }
+    document = {collection: list(content.items(kind)) for collection, kind in COLLECTIONS.items()}
     sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
 
 

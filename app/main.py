@@ -1,9 +1,11 @@
 """Application factory: routers, middleware and lifespan."""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
+import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
@@ -13,7 +15,7 @@ from app.content.router import pages as content_pages
 from app.content.router import router as content_router
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
-from app.core.docs import install_docs
+from app.core.docs import install_docs, operation_id
 from app.core.edge import Edge
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
@@ -27,19 +29,23 @@ from app.platform.keys.service import KeyRing
 from app.platform.metrics import Metrics
 from app.platform.metrics import router as metrics_router
 from app.platform.ratelimit import RateLimits
+from app.platform.webhooks.router import router as webhooks_router
+from app.platform.webhooks.service import deliver_due
 from app.search.router import router as search_router
 from app.serving.fastpath import snapshot_responder, triage_responder
 from app.serving.snapshot import SnapshotStore
 from app.sync.router import router as sync_router
 from app.triage.openapi import describe_served_ruleset
 from app.triage.regions import LocalServices
-from app.triage.router import TRIAGE_PATH, fhir_router
+from app.triage.router import TRIAGE_PATH, engine_router, fhir_router
 from app.triage.router import router as triage_router
 from app.triage.ruleset import RulesetDocument
 from app.widget.router import router as widget_router
 
 DESCRIPTION = """Structured, cited guidance on back spasms: causes, symptoms, treatments and
 red flags. Every error is an RFC 9457 problem (`application/problem+json`)."""
+
+logger = logging.getLogger("app.main")
 
 
 def create_app(settings: Settings | None = None) -> Edge:
@@ -75,11 +81,27 @@ def create_app(settings: Settings | None = None) -> Edge:
                 await asyncio.sleep(settings.snapshot_refresh_seconds)
                 await run_in_threadpool(refresh)
 
-        poller = asyncio.create_task(keep_fresh())
+        async def deliver_webhooks() -> None:
+            with httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False) as client:
+                while True:
+                    await asyncio.sleep(settings.webhook_poll_seconds)
+                    try:
+                        await run_in_threadpool(
+                            deliver_due,
+                            engine,
+                            client=client,
+                            allow_loopback=settings.webhooks_allow_loopback,
+                            max_failures=settings.webhook_max_failures,
+                        )
+                    except Exception as exc:  # a database outage: the outbox keeps them until it is back
+                        logger.warning("webhook delivery failed: %s", type(exc).__name__)
+
+        tasks = [asyncio.create_task(keep_fresh()), asyncio.create_task(deliver_webhooks())]
         yield
-        poller.cancel()
-        with suppress(asyncio.CancelledError):
-            await poller
+        for task in tasks:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
         if limits is not None:
             await limits.close()
         engine.dispose()
@@ -95,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Edge:
         # A redirect to the path without its slash would be built from the Host header, which the
         # client controls; an unknown path gets a 404 problem instead.
         redirect_slashes=False,
+        generate_unique_id_function=operation_id,
     )
     api.state.settings = settings
     api.state.engine = engine
@@ -108,10 +131,12 @@ def create_app(settings: Settings | None = None) -> Edge:
         content_pages,
         triage_router,
         fhir_router,
+        engine_router,
         infobutton_router,
         search_router,
         sync_router,
         keys_router,
+        webhooks_router,
         editing_router,
         widget_router,
     ]

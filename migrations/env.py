@@ -6,6 +6,7 @@ from sqlmodel import SQLModel
 
 import app.content.models
 import app.platform.models
+import app.platform.webhooks.models
 import app.sync.models
 import app.triage.models  # noqa: F401  (these register the tables on SQLModel.metadata)
 from app.core.config import get_settings

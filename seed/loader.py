@@ -24,6 +24,7 @@ from app.content.models import (
 from app.content.service import bump_content_version
 from app.platform.editing import service as editing
 from app.platform.editing.documents import LINKED_TYPES, complete_document, dangling_references, document_of
+from app.platform.editing.feed import record_ruleset
 from app.platform.models import AuditEvent, ItemDraft
 from app.sync.models import Change
 from app.triage.evaluation import VignetteFile
@@ -175,10 +176,13 @@ def load_seed(*, session: Session, path: Path = SEED_FILE, triage: Path = TRIAGE
     Without `codes` (a migration older than the codes table), items are seeded without their codes.
     """
     seed = read_seed(path)
-    ruleset_added = store_ruleset(session=session, document=read_ruleset(triage, seed))
+    ruleset = read_ruleset(triage, seed)
+    ruleset_added = store_ruleset(session=session, document=ruleset)
     known = set(session.exec(select(AuditEvent.type, AuditEvent.slug)).all())
     known |= set(session.exec(select(Item.type, Item.slug)).all())
     now = datetime.now(UTC)
+    if ruleset_added:
+        record_ruleset(session, version=ruleset.version, at=now)
     added: list[Item] = []
     conditions: dict[uuid.UUID, list[str]] = {}
     coded: dict[uuid.UUID, list[dict[str, str]]] = {}

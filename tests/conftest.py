@@ -183,6 +183,7 @@ SLOW = (
     # the tests that start `backpain serve` or the command in a process of its own
     "tests/core/test_logs.py::test_the_served_access_log",
     "tests/triage/test_privacy.py::test_a_real_server",
+    "tests/clients/",
     "tests/platform/test_keys.py::test_cli_prints",
 )
 

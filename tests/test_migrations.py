@@ -31,6 +31,8 @@ TABLES = {
     "item_draft",
     "item_link",
     "triage_ruleset",
+    "webhook_delivery",
+    "webhook_endpoint",
 }
 
 
@@ -62,7 +64,7 @@ def test_migrations_match_the_models(databases: EmptyDatabase) -> None:
     finally:
         engine.dispose()
     assert diff == []
-    assert migration_head() == "0006"
+    assert migration_head() == "0008"
 
 
 def test_published_items_get_drafts_history_and_feed_entries(databases: EmptyDatabase) -> None:
@@ -112,10 +114,11 @@ def test_published_items_get_drafts_history_and_feed_entries(databases: EmptyDat
             history = session.exec(select(AuditEvent.slug, AuditEvent.action, AuditEvent.actor)).all()
             assert sorted(history) == [("back-spasms", "seed", "seed"), ("lifting", "seed", "seed")]
             feed = session.exec(select(Change.slug, Change.action, Change.revision).order_by(col(Change.seq))).all()
-            assert feed == [("lifting", "upsert", 1), ("back-spasms", "upsert", 1)]  # by type, then slug
+            # By type, then slug; then the ruleset in force, which 0007 puts in the feed.
+            assert feed == [("lifting", "upsert", 1), ("back-spasms", "upsert", 1), ("triage", "upsert", 2)]
             counters = session.get(ContentVersion, 1)
             assert counters is not None
-            assert (counters.version, counters.keys_version, counters.changes_floor) == (5, 0, 0)
+            assert (counters.version, counters.keys_version, counters.changes_floor) == (6, 0, 0)
     finally:
         engine.dispose()
 

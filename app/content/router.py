@@ -64,18 +64,12 @@ _LINK: dict[str, Any] = {
 }
 
 
-_LINKED_DATA: dict[str, Any] = {
-    "content": {
-        "application/ld+json": {
-            "schema": {
-                "type": "object",
-                "description": "With `Accept: application/ld+json`: a schema.org `MedicalWebPage` about the item "
-                "(`MedicalCondition`, `MedicalCause`, `MedicalSignOrSymptom` or `MedicalTherapy`), "
-                "or a `CreativeWork` for a source.",
-            }
-        }
-    }
-}
+# Not a second media type in the 200: generated clients would type every detail as a union with it.
+_LINKED_DATA_DOC = (
+    " With `Accept: application/ld+json` the same URL answers with schema.org JSON-LD instead: a "
+    "`MedicalWebPage` about the item (`MedicalCondition`, `MedicalCause`, `MedicalSignOrSymptom` or "
+    "`MedicalTherapy`), or a `CreativeWork` for a source; see the schema.org guide."
+)
 
 
 def _add_collection(collection: str, noun: str, model: type[BaseModel]) -> None:
@@ -106,9 +100,9 @@ def _add_collection(collection: str, noun: str, model: type[BaseModel]) -> None:
         f"/{collection}/{{slug}}",
         name=f"get_{noun}",
         summary=f"Get one {noun}",
-        description=f"The published {noun} with this slug.",
+        description=f"The published {noun} with this slug." + _LINKED_DATA_DOC,
         response_model=model,
-        responses={**cached_responses(_LINKED_DATA), **problem_responses(404, 422, 503)},
+        responses={**cached_responses(), **problem_responses(404, 422, 503)},
     )
     async def get_item(request: Request, snapshot: SnapshotDep, slug: SlugPath) -> PreparedResponse:
         if accepts(request.headers.get("accept"), NEGOTIATED):
@@ -144,7 +138,7 @@ pages = APIRouter(tags=["content"])
         **problem_responses(404, 422, 503),
     },
 )
-async def guide_page(
+async def get_guide_page(
     request: Request,
     snapshot: SnapshotDep,
     collection: Annotated[Literal["conditions", "causes", "symptoms", "treatments"], Path(description="The list.")],

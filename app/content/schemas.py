@@ -8,6 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.content.codes import Code
 from app.content.models import CauseCategory, TreatmentCategory, Urgency
 
+REVISION_DOC = "Grows by one with each change an editor publishes to this item."
+DIGEST_DOC = (
+    "A hash of everything else in this representation, including the summaries of other items it embeds: "
+    "it changes whenever the item as served changes, even when `revision` does not. Compare it to spot changes."
+)
+
 
 class Citation(BaseModel):
     """Where a piece of content comes from."""
@@ -44,7 +50,8 @@ class ContentPublic(BaseModel):
     last_reviewed: date = Field(description="When an editor last reviewed this item.", examples=["2026-11-24"])
     next_review_due: date = Field(description="When the item is next due for review.", examples=["2027-11-24"])
     updated_at: datetime = Field(description="When the published revision was made (RFC 3339).")
-    revision: int = Field(description="Grows by one with each published change.", examples=[1])
+    revision: int = Field(description=REVISION_DOC, examples=[1])
+    digest: str = Field(description=DIGEST_DOC, examples=["5f1c0e9a7b3d2c48"])
 
 
 class LinkedPublic(ContentPublic):
@@ -110,4 +117,5 @@ class SourcePublic(BaseModel):
     summary: str = Field(description="What the source is and what we use it for.")
     cited_for: list[CitedFor] = Field(description="Every published item that cites this source.")
     updated_at: datetime = Field(description="When the published revision was made (RFC 3339).")
-    revision: int = Field(description="Grows by one with each published change.", examples=[1])
+    revision: int = Field(description=REVISION_DOC, examples=[1])
+    digest: str = Field(description=DIGEST_DOC, examples=["5f1c0e9a7b3d2c48"])

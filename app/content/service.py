@@ -1,11 +1,13 @@
 """Reads published content from the database into its public representations."""
 
+import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
@@ -61,6 +63,21 @@ class PublishedContent:
             else:
                 yield _linked(row, self.conditions_of[row.id], self.codes[row.id])
 
+    def items(self, kind: ItemType) -> Iterator[dict[str, Any]]:
+        """The public JSON of each item of one type, ordered by slug."""
+        return (public_item(model) for model in self.models(kind))
+
+
+# The models are made with this placeholder; `public_item` fills in the digest of everything else.
+_UNSET_DIGEST = ""
+
+
+def public_item(model: BaseModel) -> dict[str, Any]:
+    """An item's public JSON, its `digest` computed from all the rest, embedded summaries included."""
+    item = model.model_dump(mode="json", exclude={"digest"})
+    item["digest"] = hashlib.blake2b(orjson.dumps(item, option=orjson.OPT_SORT_KEYS), digest_size=8).hexdigest()
+    return item
+
 
 def content_version(*, session: Session) -> int:
     """The number that changes whenever published content changes."""
@@ -96,6 +113,7 @@ def _common(item: Item, codes: list[dict[str, str]]) -> dict[str, Any]:
         "next_review_due": item.next_review_due,
         "updated_at": item.updated_at,
         "revision": item.revision,
+        "digest": _UNSET_DIGEST,
     }
 
 
@@ -153,6 +171,7 @@ def _source(item: Item, cited_for: list[CitedFor]) -> SourcePublic:
         cited_for=sorted(cited_for, key=lambda c: (c.type, c.slug, c.locator)),
         updated_at=item.updated_at,
         revision=item.revision,
+        digest=_UNSET_DIGEST,
     )
 
 

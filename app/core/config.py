@@ -91,6 +91,19 @@ class Settings(BaseSettings):
         pattern=r"^[0-9][0-9 ]{1,19}$",
         description="Replaces the phone number of the REGION's same-day advice service.",
     )
+    webhooks_allow_loopback: bool = Field(
+        default=False,
+        description="Development only: let webhook URLs be http or https to this machine (localhost).",
+    )
+    webhook_max_failures: int = Field(
+        default=10, ge=1, le=1000, description="Failed attempts in a row after which a webhook endpoint is disabled."
+    )
+    webhook_poll_seconds: float = Field(
+        default=2.0, gt=0, le=300, description="How often each worker looks for webhook deliveries that are due."
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="How long a webhook receiver has to answer one delivery."
+    )
     content_license: str | None = Field(
         default=None, description="URL of the licence the content is offered under, for the JSON-LD output."
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
+from fastapi.routing import APIRoute
 
 from app.core.errors import PROBLEM_MEDIA_TYPE, problem_responses
 from app.core.http import PreparedResponse, Representation, represent
@@ -56,9 +57,30 @@ TAGS = [
         "description": "Drafts, publishing and the audit log; needs a key with the `edit` scope.",
     },
     {"name": "admin: keys", "description": "API keys; needs a key with the `admin` scope."},
+    {
+        "name": "admin: webhooks",
+        "description": "Endpoints told of published changes, signed as Standard Webhooks; needs the `admin` scope.",
+    },
     {"name": "health", "description": "Liveness and readiness probes; never rate limited."},
     {"name": "operations", "description": "Prometheus metrics; keep them on an internal network."},
 ]
+
+
+# One shared definition; its length is bounded with every other header by the server (16 KiB, a 431).
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "ETags of copies you hold (from `ETag`); when one is current the answer is a 304 with no body.",
+    "schema": {"type": "string"},
+}
+_IF_NONE_MATCH_REF = {"$ref": "#/components/parameters/IfNoneMatch"}
+
+
+def operation_id(route: APIRoute) -> str:
+    """A short, stable operationId from the route's name: `list_treatments` is `listTreatments`."""
+    first, *rest = route.name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
 
 
 # Request and response examples, recorded from real calls on the seed (python -m tests.openapi.examples).
@@ -69,6 +91,7 @@ def _finish(schema: dict[str, Any], unlimited: frozenset[str]) -> dict[str, Any]
     """Document what the edge adds to every operation, examples, and errors as problem+json alone."""
     examples: dict[str, dict[str, Any]] = orjson.loads(_EXAMPLES.read_bytes())
     schema["tags"] = TAGS
+    schema.setdefault("components", {}).setdefault("parameters", {})["IfNoneMatch"] = _IF_NONE_MATCH
     for name, path in schema.get("paths", {}).items():
         for method, operation in path.items():
             recorded = examples.get(f"{method.upper()} {name}", {})
@@ -81,6 +104,8 @@ def _finish(schema: dict[str, Any], unlimited: frozenset[str]) -> dict[str, Any]
                     parameter["required"] = True
                     parameter["schema"] = {"type": "string", "minLength": 1, "maxLength": 200}
             responses = operation.setdefault("responses", {})
+            if "304" in responses:
+                operation.setdefault("parameters", []).append(_IF_NONE_MATCH_REF)
             for status, response in responses.items():
                 for media_type, media in response.get("content", {}).items():
                     found = recorded.get(f"{status} {media_type.split(';')[0]}")

@@ -22,7 +22,7 @@ def _status(request: Request, body: dict[str, str]) -> PreparedResponse:
     summary="Liveness",
     responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
 )
-async def healthz(request: Request) -> PreparedResponse:
+async def check_health(request: Request) -> PreparedResponse:
     """Answers while the process is up; never touches the database."""
     return _status(request, {"status": "ok"})
 
@@ -35,7 +35,7 @@ async def healthz(request: Request) -> PreparedResponse:
         **problem_responses(503),
     },
 )
-async def readyz(request: Request) -> PreparedResponse:
+async def check_readiness(request: Request) -> PreparedResponse:
     """200 only when the database answers and its schema is at the newest migration."""
     try:
         current = await run_in_threadpool(schema_is_current, request.app.state.engine)

@@ -61,6 +61,25 @@ def public_cache_control(settings: Settings) -> bytes:
     ).encode()
 
 
+# Scripts we serve: browsers and CDNs keep them a day and may serve them a week past that while they
+# revalidate, which is cheap: their ETags name the version.
+SCRIPT_CACHE_CONTROL = b"public, max-age=86400, stale-while-revalidate=604800"
+
+
+class JavaScriptResponse(Response):
+    """A JavaScript body (for OpenAPI's media type)."""
+
+    media_type = "text/javascript"
+
+
+def text_file_doc(media_type: str, description: str) -> dict[str, Any]:
+    """The OpenAPI entry of a static text file we serve (each is well under 64 KiB)."""
+    return {
+        "description": description,
+        "content": {media_type: {"schema": {"type": "string", "maxLength": 65536}}},
+    }
+
+
 # For sync documents: any cache may keep them, but must check the ETag before each use.
 REVALIDATE_CACHE_CONTROL = b"public, no-cache"
 

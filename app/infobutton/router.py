@@ -103,7 +103,10 @@ The content is in English; the feed says so in its `lang`.""",
             {
                 "description": "The knowledge response: an Atom feed (`text/xml`, the default) or its JSON form.",
                 "content": {
-                    "application/json": {"schema": {"type": "object"}, "example": _FEED_EXAMPLE},
+                    "application/json": {
+                        "schema": {"type": "object", "additionalProperties": True},
+                        "example": _FEED_EXAMPLE,
+                    },
                     "text/xml": {"schema": {"type": "string", "maxLength": 1048576}},
                 },
             }
@@ -115,7 +118,7 @@ The content is in English; the feed says so in its `lang`.""",
         **problem_responses(404, 422, 503),
     },
 )
-async def infobutton(
+async def get_infobutton(
     request: Request,
     snapshot: SnapshotDep,
     code: Annotated[

@@ -34,7 +34,7 @@ router = APIRouter(tags=["operations"])
     response_class=Response,
     responses={200: {"description": "Prometheus text format.", "content": {CONTENT_TYPE_LATEST: {}}}},
 )
-def metrics() -> Response:
+def get_metrics() -> Response:
     """Prometheus metrics of this worker, or of every worker when PROMETHEUS_MULTIPROC_DIR is set."""
     registry = None
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

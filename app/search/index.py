@@ -1,13 +1,18 @@
-"""A compact inverted index of stemmed words over published items, rebuilt with each snapshot."""
+"""A compact inverted index of stemmed words over published items, rebuilt with each snapshot; queries
+are widened with the synonyms people use and forgive a typo."""
 
 from __future__ import annotations  # array[int] in annotations (subscriptable only from 3.12)
 
 import re
 from array import array
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 from Stemmer import Stemmer as Snowball
 
 from app.core.http import compact_json
@@ -54,6 +59,53 @@ _STOP_WORDS = frozenset(
 )
 
 
+# A match on the word typed counts twice as much as a match through one of its synonyms or a typo.
+_TYPED, _WIDENED = 2, 1
+_LONGEST_PHRASE = 3
+_SYNONYMS_FILE = Path(__file__).with_name("synonyms.yaml")
+
+
+def _typo_edits(stem: str) -> int:
+    """How many edits (Damerau-Levenshtein) a word may be from the one meant: none for short words."""
+    return 0 if len(stem) < 4 else 1 if len(stem) <= 6 else 2
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    """Query words and phrases, and the words the content uses for the same thing (synonyms.yaml)."""
+
+    alternatives: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]]
+
+    @classmethod
+    def load(cls, path: Path = _SYNONYMS_FILE) -> Synonyms:
+        raw: dict[str, list[str]] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(
+            {
+                tuple(_WORD.findall(key.lower())): tuple(tuple(_WORD.findall(alt.lower())) for alt in alternatives)
+                for key, alternatives in raw.items()
+            }
+        )
+
+    def groups(self, words: Sequence[str]) -> list[list[tuple[tuple[str, ...], int]]]:
+        """Per word or known phrase of a query, in order: what may match it, and how much a match counts."""
+        found = []
+        start = 0
+        while start < len(words):
+            size = next(
+                size
+                for size in range(min(_LONGEST_PHRASE, len(words) - start), 0, -1)
+                if size == 1 or tuple(words[start : start + size]) in self.alternatives
+            )
+            phrase = tuple(words[start : start + size])
+            widened = [(alternative, _WIDENED) for alternative in self.alternatives.get(phrase, ())]
+            found.append([(phrase, _TYPED), *widened])
+            start += size
+        return found
+
+
+SYNONYMS = Synonyms.load()
+
+
 class Stems:
     """English Snowball stems ("walking" and "walks" are "walk"), each word stemmed once."""
 
@@ -81,8 +133,10 @@ class SearchIndex:
     hits: list[bytes] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    red_flags: list[bool] = field(default_factory=list)
     postings: dict[str, tuple[array[int], array[int]]] = field(default_factory=dict)
     stemmer: Stems = field(default_factory=Stems)
+    vocabulary: list[str] = field(default_factory=list)  # every indexed stem, sorted; made on first need
 
     def add(self, kind: str, item: Mapping[str, Any]) -> None:
         """Index one item's text fields."""
@@ -91,6 +145,7 @@ class SearchIndex:
         self.hits.append(compact_json(hit))
         self.kinds.append(kind)
         self.names.append(str(item["name"]).lower())
+        self.red_flags.append(item.get("red_flag") is True)
         weights: dict[str, int] = {}
         words = self.stemmer.words
         for name, weight in FIELD_WEIGHTS.items():
@@ -107,23 +162,73 @@ class SearchIndex:
             posting[1].append(weight)
 
     def search(self, query: str, *, kind: str | None, limit: int) -> list[bytes]:
-        """Items holding every word of the query, best first: by weight, then by name."""
-        terms = list(dict.fromkeys(self.stemmer.words(query, remember=False)))
-        terms = [t for t in terms if t not in _STOP_WORDS] or terms
-        if not terms:
+        """Items matching every word of the query (itself, a synonym, or the word a typo meant): those
+        matching every word in their name first; within each, guidance before the sources it cites, red
+        flags first, then by weight and name."""
+        groups = SYNONYMS.groups(_WORD.findall(query.lower()))
+        groups = [group for group in groups if not set(group[0][0]) <= _STOP_WORDS] or groups
+        if not groups:
             return []
         scores: dict[int, int] | None = None
-        for term in sorted(terms, key=lambda t: len(self.postings.get(t, ((), ()))[0])):
-            posting = self.postings.get(term)
-            if posting is None:
-                return []
-            found = dict(zip(posting[0], posting[1], strict=True))
+        strong: set[int] | None = None  # items matching each word as strongly as a match in the name would
+        for group in groups:
+            found = self._matches(group)
+            named = {i for i, score in found.items() if score >= FIELD_WEIGHTS["name"] * _WIDENED}
             scores = found if scores is None else {i: s + found[i] for i, s in scores.items() if i in found}
+            strong = named if strong is None else strong & named
             if not scores:
                 return []
         assert scores is not None
+        assert strong is not None
         ranked = sorted(
             (i for i in scores if kind is None or self.kinds[i] == kind),
-            key=lambda i: (-scores[i], self.names[i]),
+            key=lambda i: (
+                i not in strong,
+                self.kinds[i] == "source",
+                not self.red_flags[i],
+                -scores[i],
+                self.names[i],
+            ),
         )
         return [self.hits[i] for i in ranked[:limit]]
+
+    def _matches(self, group: list[tuple[tuple[str, ...], int]]) -> dict[int, int]:
+        """Items matching any alternative of one query word, scored by their best; a word that matches
+        nothing at all is taken for a typo of the nearest words the index holds."""
+        found: dict[int, int] = {}
+        for words, factor in group:
+            stems = self.stemmer.words(" ".join(words), remember=False)
+            for position, weight in self._holding_all(stems).items():
+                found[position] = max(found.get(position, 0), weight * factor)
+        typed = self.stemmer.words(" ".join(group[0][0]), remember=False)
+        if not found and len(typed) == 1:
+            for near in self._near(typed[0]):
+                for position, weight in self._holding_all([near]).items():
+                    found[position] = max(found.get(position, 0), weight * _WIDENED)
+        return found
+
+    def _holding_all(self, stems: list[str]) -> dict[int, int]:
+        """Items holding every stem, with their summed weights."""
+        scores: dict[int, int] | None = None
+        for stem in sorted(set(stems), key=lambda t: len(self.postings.get(t, ((), ()))[0])):
+            posting = self.postings.get(stem)
+            if posting is None:
+                return {}
+            found = dict(zip(posting[0], posting[1], strict=True))
+            scores = found if scores is None else {i: s + found[i] for i, s in scores.items() if i in found}
+            if not scores:
+                return {}
+        return scores or {}
+
+    def _near(self, stem: str) -> list[str]:
+        """The indexed stems fewest edits away from a stem that is not indexed, within its allowance."""
+        edits = _typo_edits(stem)
+        if edits == 0:
+            return []
+        if not self.vocabulary:
+            self.vocabulary = sorted(self.postings)
+        close = process.extract(
+            stem, self.vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=edits, limit=None
+        )
+        nearest = min((distance for _, distance, _ in close), default=None)
+        return [found for found, distance, _ in close if distance == nearest]

@@ -46,7 +46,7 @@ _HITS_EXAMPLE = {
         **problem_responses(422, 503),
     },
 )
-async def search(
+async def search_content(
     request: Request,
     snapshot: SnapshotDep,
     q: Annotated[

@@ -25,7 +25,7 @@ from app.core.errors import NotFound
 from app.core.http import REVALIDATE_CACHE_CONTROL, Representation, compact_json
 from app.core.pages import content_security_policy
 from app.search.index import SearchIndex
-from app.sync.feed import Entry, Feed, encode_position
+from app.sync.feed import RULESET_TYPE, Entry, Feed, encode_position
 from app.sync.models import Change
 from app.sync.service import published_changes
 from app.triage.regions import LocalServices
@@ -82,12 +82,10 @@ class Snapshot:
     version: int
     details: dict[str, Representation]
     listings: dict[str, list[_Listed]]
-    treatments: dict[str, dict[str, str]]
     search: SearchIndex
     feed: Feed
     cache_control: bytes  # of published content, from the settings
     triage: Triage | None = None
-    symptom_codes: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     first_pages: dict[str, Representation] = field(init=False)
     _pages: dict[Hashable, Representation] = field(default_factory=dict)
     _page_bytes: int = 0
@@ -101,8 +99,12 @@ class Snapshot:
         changes: Sequence[Change] = (),
         changes_floor: int = 0,
         cache_control: bytes,
+        make_triage: Callable[[dict[str, dict[str, str]], dict[str, list[dict[str, str]]]], Triage | None] = (
+            lambda _treatments, _codes: None
+        ),
     ) -> "Snapshot":
-        """Serialise every published item once, as details and list entries."""
+        """Serialise every published item once, as details and list entries; compile the triage ruleset
+        with the treatments and codes it shows."""
         details: dict[str, Representation] = {}
         listings: dict[str, list[_Listed]] = {}
         treatments: dict[str, dict[str, str]] = {}
@@ -110,8 +112,7 @@ class Snapshot:
         search = SearchIndex()
         for collection, kind in COLLECTIONS.items():
             listings[collection] = []
-            for model in content.models(kind):
-                item = model.model_dump(mode="json")
+            for item in content.items(kind):
                 body = compact_json(item)
                 details[f"/v1/{collection}/{item['slug']}"] = Representation.build(
                     body, vary=DETAIL_VARY, cache_control=cache_control
@@ -122,30 +123,32 @@ class Snapshot:
                     treatments[item["slug"]] = {k: item[k] for k in ("slug", "name", "summary", "category", "cautions")}
                 elif kind == ItemType.symptom and item["codes"]:
                     symptom_codes[item["slug"]] = item["codes"]
+        triage = make_triage(treatments, symptom_codes)
+
+        def item_of(change: Change) -> bytes | None:
+            if change.action != "upsert":
+                return None
+            if change.type == RULESET_TYPE:
+                return triage.offline if triage is not None else None
+            return details[f"/v1/{COLLECTION_OF[change.type]}/{change.slug}"].identity.body
+
         entries = [
-            Entry(
-                change.seq or 0,
-                change.type,
-                change.slug,
-                change.action,
-                change.revision,
-                details[f"/v1/{COLLECTION_OF[change.type]}/{change.slug}"].identity.body
-                if change.action == "upsert"
-                else None,
-            )
+            Entry(change.seq or 0, change.type, change.slug, change.action, change.revision, found)
             for change in changes
+            # A ruleset entry while no ruleset is loaded (an empty database) has nothing to send.
+            if (found := item_of(change)) is not None or change.action != "upsert"
         ]
         feed = Feed(entries, changes_floor)
-        return cls(
-            content.version, details, listings, treatments, search, feed, cache_control, symptom_codes=symptom_codes
-        )
+        return cls(content.version, details, listings, search, feed, cache_control, triage)
 
     def export(self) -> Representation:
         """Every published item in one document, with the sync cursor that follows it."""
 
         def build() -> Representation:
             items = b",".join(entry.json for listed in self.listings.values() for entry in listed)
-            body = b'{"cursor":%s,"data":[%s]}' % (orjson.dumps(encode_position(self.feed.head)), items)
+            ruleset = self.triage.offline if self.triage is not None else b"null"
+            cursor = orjson.dumps(encode_position(self.feed.head))
+            body = b'{"cursor":%s,"data":[%s],"ruleset":%s}' % (cursor, items, ruleset)
             return Representation.build(body, cache_control=REVALIDATE_CACHE_CONTROL)
 
         return self.memo("export", build)
@@ -288,20 +291,19 @@ class SnapshotStore:
             if self.current is not None and content_version(session=session) == self.current.version:
                 return False
             changes, floor = published_changes(session=session)
-            snapshot = Snapshot.build(
+            self.current = Snapshot.build(
                 published_content(session=session),
                 changes=changes,
                 changes_floor=floor,
                 cache_control=self.cache_control,
+                make_triage=lambda treatments, codes: load_triage(
+                    session=session,
+                    treatments=treatments,
+                    local=self.local,
+                    cache_control=self.cache_control,
+                    symptom_codes=codes,
+                ),
             )
-            snapshot.triage = load_triage(
-                session=session,
-                treatments=snapshot.treatments,
-                local=self.local,
-                cache_control=self.cache_control,
-                symptom_codes=snapshot.symptom_codes,
-            )
-            self.current = snapshot
         # The snapshot lives until the next change: keep the collector from rescanning it.
         gc.collect()
         gc.freeze()

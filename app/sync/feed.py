@@ -13,6 +13,9 @@ CHANGES_DEFAULT_LIMIT = 100
 CHANGES_MAX_LIMIT = 1000
 _PREFIX = "seq:"
 _SEQ_RE = re.compile(r"[0-9]{1,18}")
+# The triage ruleset's place in the feed: one entry, its revision the ruleset version.
+RULESET_TYPE = "ruleset"
+RULESET_SLUG = "triage"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from app.core.errors import problem_responses
 from app.core.http import INT32, PreparedResponse, Representation, cached_responses, represent
 from app.core.served import current_snapshot
 from app.sync.feed import CHANGES_DEFAULT_LIMIT, CHANGES_MAX_LIMIT, decode_position
+from app.sync.schemas import ChangesPage, Export
 
 router = APIRouter(prefix="/v1", tags=["sync"])
 
@@ -23,44 +24,27 @@ class SyncView(Protocol):
 
 SnapshotDep = Annotated[SyncView, Depends(current_snapshot)]
 
-_ITEM_EXAMPLE = {
-    "type": "treatment",
-    "slug": "heat-therapy",
-    "name": "Heat therapy",
-    "summary": "Warmth relaxes tight back muscles and eases a spasm.",
-    "revision": 3,
-}
-_EXPORT_EXAMPLE = {"cursor": "c2VxOjUy", "data": [_ITEM_EXAMPLE]}
-_CHANGES_EXAMPLE = {
-    "data": [
-        {"type": "treatment", "slug": "heat-therapy", "action": "upsert", "revision": 3, "item": _ITEM_EXAMPLE},
-        {"type": "cause", "slug": "old-cause", "action": "delete", "revision": 4, "item": None},
-    ],
-    "next_cursor": "c2VxOjU0",
-    "has_more": False,
-}
 
-
-def _ok(description: str, example: dict[str, Any]) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"example": example}}}
+def _ok(description: str) -> dict[str, Any]:
+    return {"description": description}
 
 
 @router.get(
     "/export",
     summary="Export every published item",
+    response_model=Export,
     responses={
         **cached_responses(
             _ok(
                 "`{cursor, data}`: every published item as its public representation (each has `type`), "
                 "and the cursor to pass to /v1/changes next. `Cache-Control: public, no-cache`: revalidate "
-                "with the ETag.",
-                _EXPORT_EXAMPLE,
+                "with the ETag. `ruleset` is the triage ruleset in force, for `/triage-engine.js`.",
             )
         ),
         **problem_responses(503),
     },
 )
-async def export(request: Request, snapshot: SnapshotDep) -> PreparedResponse:
+async def export_content(request: Request, snapshot: SnapshotDep) -> PreparedResponse:
     """One document with every published item, for a mobile app's first launch."""
     return represent(snapshot.export(), request.headers.raw)
 
@@ -68,19 +52,20 @@ async def export(request: Request, snapshot: SnapshotDep) -> PreparedResponse:
 @router.get(
     "/changes",
     summary="What changed since a sync cursor",
+    response_model=ChangesPage,
     responses={
         **cached_responses(
             _ok(
                 "`{data, next_cursor, has_more}`: the newest change of each item changed after `since`, oldest "
-                "first. `upsert` carries the item as the public endpoints show it; `delete` is a tombstone with "
-                "`item: null`. Store `next_cursor`; fetch again while `has_more` is true.",
-                _CHANGES_EXAMPLE,
+                "first. `upsert` carries the item as the public endpoints show it (or, for `type: ruleset`, the "
+                "new triage ruleset); `delete` is a tombstone with `item: null`. Store `next_cursor`; fetch again "
+                "while `has_more` is true.",
             )
         ),
         **problem_responses(400, 410, 422, 503),
     },
 )
-async def changes(
+async def list_changes(
     request: Request,
     snapshot: SnapshotDep,
     since: Annotated[

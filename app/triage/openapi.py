@@ -48,7 +48,11 @@ def request_body(document: RulesetDocument | None) -> dict[str, Any]:
     else:
         properties = {
             q.id: (
-                {"enum": [True, False, UNSURE, None], "description": q.text}
+                # Typed alternatives rather than one mixed enum, which generators cannot type.
+                {
+                    "anyOf": [{"type": "boolean"}, {"type": "string", "enum": [UNSURE]}, {"type": "null"}],
+                    "description": q.text,
+                }
                 if q.type == "bool"
                 else {
                     "type": ["integer", "null"],
@@ -67,6 +71,7 @@ def request_body(document: RulesetDocument | None) -> dict[str, Any]:
         example["answers"]["started_after_strain"] = True
         example["region"] = "GB"
     schema = {
+        "title": "TriageRequest",
         "type": "object",
         "required": ["answers"],
         "additionalProperties": False,
@@ -84,7 +89,9 @@ def request_body(document: RulesetDocument | None) -> dict[str, Any]:
             "application/json": {"schema": schema, "example": example},
             "application/fhir+json": {
                 "schema": {
+                    "title": "FhirQuestionnaireResponse",
                     "type": "object",
+                    "additionalProperties": True,
                     "description": "A FHIR R4 QuestionnaireResponse to /fhir/Questionnaire/back-pain-triage.",
                     "required": ["resourceType", "questionnaire"],
                 },

@@ -1,12 +1,17 @@
 """The triage routes: the questionnaire, and an assessment of answers."""
 
+from functools import cache
+from pathlib import Path
 from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from app import __version__
 from app.core.errors import ServiceUnavailable, UnsupportedMediaType, problem_responses
 from app.core.http import (
+    SCRIPT_CACHE_CONTROL,
+    JavaScriptResponse,
     PreparedResponse,
     Representation,
     accepts,
@@ -15,6 +20,7 @@ from app.core.http import (
     is_json,
     public_base,
     represent,
+    text_file_doc,
 )
 from app.core.served import current_snapshot
 from app.triage.fhir import QUESTIONNAIRE_ID
@@ -55,18 +61,11 @@ TriageDep = Annotated[Triage, Depends(current_triage)]
     "/questionnaire",
     summary="The triage questionnaire",
     response_model=Questionnaire,
-    responses={
-        **cached_responses(
-            {
-                "content": {
-                    "application/fhir+json": {"schema": {"type": "object", "description": "FHIR R4 Questionnaire"}}
-                }
-            }
-        ),
-        **problem_responses(503),
-    },
+    description="The questions in three steps, red flags first. With `Accept: application/fhir+json` the same URL "
+    "answers with the FHIR R4 Questionnaire that `/fhir/Questionnaire/back-pain-triage` serves.",
+    responses={**cached_responses(), **problem_responses(503)},
 )
-async def questionnaire(request: Request, triage: TriageDep) -> PreparedResponse:
+async def get_questionnaire(request: Request, triage: TriageDep) -> PreparedResponse:
     """The questions in three steps, red flags first; a FHIR R4 Questionnaire with Accept: application/fhir+json."""
     if accepts(request.headers.get("accept"), FHIR):
         return represent(_fhir(request, triage, "questionnaire"), request.headers.raw)
@@ -81,23 +80,18 @@ def _fhir(request: Request, triage: Triage, kind: str) -> Representation:
     "",
     summary="Assess answers",
     response_model=TriageResult,
+    # The FHIR answer is described, not a second media type of the 200: generated clients would type
+    # every JSON result as a union with it.
+    description="The answers in, how soon and where to get care out. A FHIR R4 QuestionnaireResponse body "
+    "(`Content-Type: application/fhir+json`) is assessed the same way; with `Accept: application/fhir+json` "
+    "the answer is a FHIR R4 GuidanceResponse, and refusals an OperationOutcome.",
     responses={
-        200: {
-            "content": {
-                "application/fhir+json": {
-                    "schema": {
-                        "type": "object",
-                        "description": "A FHIR R4 GuidanceResponse (Accept: application/fhir+json).",
-                    }
-                }
-            }
-        },
         **problem_responses(400, 413, 415, 422, 503),
     },
     # The served ruleset's questions replace this generic schema when the document is built.
     openapi_extra={"requestBody": request_body(None)},
 )
-async def assess_answers(request: Request, triage: TriageDep) -> PreparedResponse:
+async def assess_triage(request: Request, triage: TriageDep) -> PreparedResponse:
     """How soon and where to get care, and why; or the questions still needed. Nothing is stored.
 
     With `Content-Type: application/fhir+json`, the body is a QuestionnaireResponse to the FHIR
@@ -114,7 +108,7 @@ async def assess_answers(request: Request, triage: TriageDep) -> PreparedRespons
 
 
 fhir_router = APIRouter(prefix="/fhir", tags=["fhir"])
-_FHIR_RESOURCE = {"content": {"application/fhir+json": {"schema": {"type": "object"}}}}
+_FHIR_RESOURCE = {"content": {"application/fhir+json": {"schema": {"type": "object", "additionalProperties": True}}}}
 
 
 @fhir_router.get(
@@ -123,7 +117,7 @@ _FHIR_RESOURCE = {"content": {"application/fhir+json": {"schema": {"type": "obje
     response_class=FhirResponse,
     responses={**cached_responses(_FHIR_RESOURCE), **problem_responses(503)},
 )
-async def fhir_questionnaire(request: Request, triage: TriageDep) -> PreparedResponse:
+async def get_fhir_questionnaire(request: Request, triage: TriageDep) -> PreparedResponse:
     """The questionnaire's canonical URL: the FHIR R4 Questionnaire of the ruleset in force."""
     return represent(_fhir(request, triage, "questionnaire"), request.headers.raw)
 
@@ -134,7 +128,7 @@ async def fhir_questionnaire(request: Request, triage: TriageDep) -> PreparedRes
     response_class=FhirResponse,
     responses={**cached_responses(_FHIR_RESOURCE), **problem_responses(503)},
 )
-async def level_code_system(request: Request, triage: TriageDep) -> PreparedResponse:
+async def get_level_code_system(request: Request, triage: TriageDep) -> PreparedResponse:
     """The levels a GuidanceResponse codes its result with, most urgent first."""
     return represent(_fhir(request, triage, "level"), request.headers.raw)
 
@@ -145,6 +139,38 @@ async def level_code_system(request: Request, triage: TriageDep) -> PreparedResp
     response_class=FhirResponse,
     responses={**cached_responses(_FHIR_RESOURCE), **problem_responses(503)},
 )
-async def timeframe_code_system(request: Request, triage: TriageDep) -> PreparedResponse:
+async def get_timeframe_code_system(request: Request, triage: TriageDep) -> PreparedResponse:
     """How soon to act, as a GuidanceResponse codes it."""
     return represent(_fhir(request, triage, "timeframe"), request.headers.raw)
+
+
+@cache
+def engine_script() -> Representation:
+    """The offline triage engine, its version filled in, prepared once."""
+    source = (Path(__file__).with_name("engine.js")).read_bytes().replace(b"__ENGINE_VERSION__", __version__.encode())
+    return Representation.build(
+        source,
+        media_type=b"text/javascript; charset=utf-8",
+        cache_control=SCRIPT_CACHE_CONTROL,
+        etag_prefix=f"engine-{__version__}-",
+    )
+
+
+engine_router = APIRouter(tags=["triage"])
+
+
+@engine_router.get(
+    "/triage-engine.js",
+    summary="The triage engine, for offline use",
+    response_class=JavaScriptResponse,
+    responses=cached_responses(
+        text_file_doc(
+            "text/javascript",
+            "A dependency-free ES module: `assess(ruleset, answers, {region, treatments})` gives the result "
+            "`POST /v1/triage` would, from the `ruleset` of /v1/export.",
+        )
+    ),
+)
+async def get_triage_engine(request: Request) -> PreparedResponse:
+    """The ES module that evaluates the exported ruleset offline, exactly as the API does."""
+    return represent(engine_script(), request.headers.raw)

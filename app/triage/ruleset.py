@@ -81,8 +81,10 @@ class Term(_Strict):
 
     question: str | None = None
     is_: Literal[True] | None = Field(default=None, alias="is")
-    lt: int | None = Field(default=None, alias="<")
-    ge: int | None = Field(default=None, alias=">=")
+    # Read as written in the ruleset file ("<", ">="); sent and stored as `lt` and `ge`, names that
+    # generated clients can use.
+    lt: int | None = Field(default=None, validation_alias="<")
+    ge: int | None = Field(default=None, validation_alias=">=")
     any_: list["Term"] | None = Field(default=None, alias="any", min_length=2)
 
     @model_validator(mode="after")

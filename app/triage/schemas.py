@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.triage.ruleset import RulesetDocument
+
 Level = Literal["emergency", "urgent", "routine", "self_care"]
 Timeframe = Literal["now", "today", "within_2_weeks", "self_care"]
 AnswerValue = bool | int | Literal["unsure"]
@@ -121,3 +123,15 @@ class TriageResult(BaseModel):
     safety_net: list[str] = Field(description="Signs that should make the person seek help sooner.")
     disclaimer: str = Field(description="This is guidance, not a diagnosis, for adults not in labour.")
     ruleset_version: int = Field(description="Version of the ruleset that produced this result.")
+
+
+class OfflineRuleset(BaseModel):
+    """The ruleset in force, for assessing answers with no network: `/triage-engine.js` evaluates it
+    exactly as `POST /v1/triage` does."""
+
+    version: int = Field(description="The ruleset version; results carry it as `ruleset_version`.", examples=[2])
+    region: str | None = Field(description="The deployment's own region: used when a request names none.")
+    services: Services = Field(description="The deployment's own services, used when a request names no region.")
+    document: RulesetDocument = Field(
+        description="The ruleset itself: levels (most urgent first), steps, questions, rules and regions."
+    )

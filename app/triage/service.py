@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from app.core.errors import AppError, BadRequest, InvalidInput
-from app.core.http import JSON_MEDIA_TYPE, Headers, Representation
+from app.core.http import JSON_MEDIA_TYPE, Headers, Representation, compact_json
 from app.triage.engine import Answer, Assessment, Engine, assess, compile_ruleset, parse_answers, parts, says_yes
 from app.triage.fhir import (
     Codes,
@@ -83,6 +83,7 @@ class Triage:
     cache_control: bytes = b"no-store"
     question_codes: Codes = field(default_factory=dict)
     loaded_at: datetime | None = None
+    offline: bytes = b"null"  # the OfflineRuleset document, for the export and the change feed
     _fhir: dict[tuple[str, str, str], Representation] = field(default_factory=dict)
 
     def fhir(self, kind: str, *, base: str, publisher: str) -> Representation:
@@ -279,6 +280,13 @@ def build_triage(
         )
         for level in document.levels
     }
+    spoken = voices(document, local or LocalServices())
+    offline = {
+        "version": document.version,
+        "region": spoken[None].region,
+        "services": spoken[None].services,
+        "document": document.model_dump(mode="json", by_alias=True, exclude_none=True),
+    }
     return Triage(
         engine=engine,
         questionnaire=Representation.build(
@@ -286,10 +294,11 @@ def build_triage(
         ),
         questions=questions,
         treatments=per_level,
-        voices=voices(document, local or LocalServices()),
+        voices=spoken,
         cache_control=cache_control,
         question_codes=_question_codes(document, symptom_codes or {}),
         loaded_at=loaded_at,
+        offline=compact_json(offline),
     )
 
 

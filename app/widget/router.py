@@ -2,37 +2,28 @@
 
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 
 from app import __version__
-from app.core.http import PreparedResponse, Representation, cached_responses, public_cache_control, represent
+from app.core.http import (
+    SCRIPT_CACHE_CONTROL,
+    JavaScriptResponse,
+    PreparedResponse,
+    Representation,
+    cached_responses,
+    public_cache_control,
+    represent,
+    text_file_doc,
+)
 from app.core.pages import content_security_policy
 
 router = APIRouter(tags=["widget"])
 
 # Part of the script's ETag: the package version, raised with every release.
 WIDGET_VERSION = __version__
-# Browsers and CDNs keep the script a day and may serve it a week past that while they revalidate,
-# which is cheap: the ETag names the version.
-WIDGET_CACHE_CONTROL = b"public, max-age=86400, stale-while-revalidate=604800"
 _FILES = Path(__file__).parent
-
-
-class JavaScriptResponse(Response):
-    """A JavaScript body (for OpenAPI's media type)."""
-
-    media_type = "text/javascript"
-
-
-def _text(media_type: str, description: str) -> dict[str, Any]:
-    """The OpenAPI entry of a static text file we serve (each is well under 64 KiB)."""
-    return {
-        "description": description,
-        "content": {media_type: {"schema": {"type": "string", "maxLength": 65536}}},
-    }
 
 
 @cache
@@ -42,7 +33,7 @@ def widget_script() -> Representation:
     return Representation.build(
         source,
         media_type=b"text/javascript; charset=utf-8",
-        cache_control=WIDGET_CACHE_CONTROL,
+        cache_control=SCRIPT_CACHE_CONTROL,
         etag_prefix=f"widget-{WIDGET_VERSION}-",
     )
 
@@ -63,9 +54,9 @@ def demo_page(cache_control: bytes) -> Representation:
     "/widget.js",
     summary="The embeddable widget",
     response_class=JavaScriptResponse,
-    responses=cached_responses(_text("text/javascript", "The `<back-pain-guide>` custom element.")),
+    responses=cached_responses(text_file_doc("text/javascript", "The `<back-pain-guide>` custom element.")),
 )
-async def widget(request: Request) -> PreparedResponse:
+async def get_widget_script(request: Request) -> PreparedResponse:
     """The `<back-pain-guide>` web component; its ETag names the widget version."""
     return represent(widget_script(), request.headers.raw)
 
@@ -74,8 +65,8 @@ async def widget(request: Request) -> PreparedResponse:
     "/demo",
     summary="A demo page with the widget",
     response_class=HTMLResponse,
-    responses=cached_responses(_text("text/html", "An HTML page that embeds the widget.")),
+    responses=cached_responses(text_file_doc("text/html", "An HTML page that embeds the widget.")),
 )
-async def demo(request: Request) -> PreparedResponse:
+async def get_demo_page(request: Request) -> PreparedResponse:
     """A clinic-style page that embeds the widget with the two-line snippet."""
     return represent(demo_page(public_cache_control(request.app.state.settings)), request.headers.raw)

@@ -99,6 +99,7 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
 .notice { border: 2px solid var(--_border); border-radius: var(--_radius); padding: 1rem; background: var(--_surface); }
 .loading { color: var(--_muted); }
 .sources li span { display: block; }
+::slotted([slot="header"]), ::slotted([slot="after-result"]) { display: block; margin: 0 0 1rem; }
 @media (prefers-reduced-motion: no-preference) { button { transition: background-color .15s; } }
 `;
 
@@ -155,7 +156,7 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
   class ApiError extends Error {
     constructor(kind, retryAfter) {
       super(kind);
-      this.kind = kind; // "offline" | "busy" | "refused" | "unavailable"
+      this.kind = kind; // "offline" | "busy" | "refused" | "forbidden" | "unavailable"
       this.retryAfter = retryAfter;
     }
   }
@@ -178,6 +179,11 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
 
     connectedCallback() {
       this.render();
+    }
+
+    /** Tell the page: a CustomEvent that bubbles out of the shadow root (`bpg:step`, `bpg:result`, `bpg:error`). */
+    emit(name, detail) {
+      this.container.dispatchEvent(new CustomEvent(`bpg:${name}`, { detail, bubbles: true, composed: true }));
     }
 
     attributeChangedCallback() {
@@ -221,7 +227,8 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       }
       if (response.status === 401 || response.status === 403) {
         console.warn(`${TAG}: the API refused the key (${response.status}); check the key and its allowed origins.`);
-        throw new ApiError("refused");
+        // 403: a key locked to other origins; 401: a key the API does not know. Both are the site's to fix.
+        throw new ApiError(response.status === 403 ? "forbidden" : "refused");
       }
       if (!response.ok) throw new ApiError("unavailable");
       try {
@@ -247,7 +254,8 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
     render() {
       this.rendered = true;
       const views = (this.getAttribute("view") || "guide triage").split(/\s+/).filter((v) => v === "guide" || v === "triage");
-      this.container.replaceChildren();
+      // The clinic's own header content, from the light DOM: <div slot="header">…</div>.
+      this.container.replaceChildren(h("slot", { name: "header" }));
       for (const view of views) {
         const section = h("section", { "aria-labelledby": `${this.id_}-${view}` });
         this.container.append(section);
@@ -257,20 +265,32 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
     }
   }
 
-  /** A calm message with a retry, shown instead of a blank box when the API cannot answer. */
-  function failure(error, retry, { urgentHelp = false } = {}) {
+  // Refusals of the key: trying again cannot help, so the message speaks to whoever runs the site.
+  const FOR_THE_SITE_OWNER = new Set(["refused", "forbidden"]);
+
+  /** A calm message, with a retry where one can help, shown instead of a blank box when the API cannot
+   * answer; the page hears of it as a `bpg:error` event. */
+  function failure(host, error, retry, { urgentHelp = false } = {}) {
+    const kind = error.kind || "unavailable";
     const messages = {
       busy: `Lots of people are using this service right now. Please try again in ${error.retryAfter || 30} seconds.`,
-      refused: "This guidance is not available on this website at the moment. Please try again later.",
+      refused: "This guidance is not available on this website at the moment.",
+      forbidden: "This guidance is not available on this website at the moment.",
       offline: "We could not reach the guidance service. Please check your connection and try again.",
       unavailable: "The guidance service is not available at the moment. Please try again shortly.",
     };
+    const owner = {
+      refused: "For the site owner: the API does not know this widget's api-key. Check the key.",
+      forbidden: `For the site owner: this widget's api-key may not be used from ${location.origin}. Add this address to the key's allowed origins.`,
+    };
+    host.emit("error", { kind });
     return h(
       "div",
-      { class: "notice", role: "status", "data-state": "error", "data-error": error.kind || "unavailable" },
-      h("p", null, messages[error.kind] || messages.unavailable),
+      { class: "notice", role: "status", "data-state": "error", "data-error": kind },
+      h("p", null, messages[kind] || messages.unavailable),
+      owner[kind] ? h("p", { class: "owner muted" }, owner[kind]) : null,
       urgentHelp ? h("p", null, "If you think you need help urgently, call your emergency number now.") : null,
-      h("button", { type: "button", onclick: retry }, "Try again"),
+      FOR_THE_SITE_OWNER.has(kind) ? null : h("button", { type: "button", onclick: retry }, "Try again"),
     );
   }
 
@@ -295,7 +315,7 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
         this.show(condition, { causes, symptoms, treatments, sources });
         if (this.host.hasAttribute("seo")) this.injectLinkedData(slug);
       } catch (error) {
-        this.section.replaceChildren(failure(error, () => this.load()));
+        this.section.replaceChildren(failure(this.host, error, () => this.load()));
       } finally {
         this.section.removeAttribute("aria-busy");
       }
@@ -443,7 +463,7 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       try {
         this.questionnaire = await this.host.api("/v1/triage/questionnaire");
       } catch (error) {
-        this.section.replaceChildren(failure(error, () => this.start({ focus }), { urgentHelp: true }));
+        this.section.replaceChildren(failure(this.host, error, () => this.start({ focus }), { urgentHelp: true }));
         return;
       }
       this.answers = {};
@@ -473,6 +493,7 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
 
     showStep() {
       const step = this.steps[this.step];
+      this.host.emit("step", { step: this.step + 1, of: this.steps.length });
       const last = this.step === this.steps.length - 1;
       const fields = step.questions.map((question) => this.field(question));
       this.form.replaceChildren(
@@ -619,7 +640,7 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       try {
         result = await this.host.api("/v1/triage", { method: "POST", body });
       } catch (error) {
-        if (ticket === this.sent) this.live.replaceChildren(failure(error, () => this.assess({ final }), { urgentHelp: true }));
+        if (ticket === this.sent) this.live.replaceChildren(failure(this.host, error, () => this.assess({ final }), { urgentHelp: true }));
         return null;
       }
       if (ticket !== this.sent || this.finished) return result;
@@ -656,6 +677,8 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
         h("h4", null, "Get help sooner if"),
         h("ul", { class: "safety-net" }, result.safety_net.map((line) => h("li", null, line))),
         h("p", { class: "muted disclaimer" }, result.disclaimer),
+        // The clinic's own content after a result, such as a booking link: <a slot="after-result" …>.
+        h("slot", { name: "after-result" }),
         h("button", { type: "button", onclick: () => this.start({ focus: true }) }, "Start again"),
       );
       this.live.replaceChildren(block);
@@ -663,6 +686,8 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       this.form.hidden = true;
       this.section.querySelector(".intro").hidden = true;
       heading.focus();
+      // What the page may count; never the answers.
+      this.host.emit("result", { level: result.level, timeframe: result.timeframe, ruleset_version: result.ruleset_version });
     }
   }
 

@@ -14,13 +14,11 @@ from typing import Any
 import httpx
 import orjson
 
-from app.triage.openapi import FHIR_EXAMPLE
 from tests.conftest import migrate_and_seed, serve
 from tests.platform.conftest import make_key
 from tests.triage.answers import NEGATIVE
 
 TARGET = Path(__file__).resolve().parents[2] / "app" / "core" / "openapi-examples.json"
-LD = {"Accept": "application/ld+json"}
 SOURCE = [{"source": "nhs-back-pain", "locator": "Non-urgent advice"}]
 DRAFTS: dict[str, dict[str, Any]] = {
     "conditions": {
@@ -99,12 +97,15 @@ class Recorder:
         return response
 
 
+PUBLIC_HOOK = "https://8.8.8.8/hooks/backpain"
+
+
 async def record(url: str) -> dict[str, dict[str, Any]]:
     admin = {"Authorization": f"Bearer {make_key(url, 'admin', name='docs-admin')}"}
     async with serve(url) as client:
         recorder = Recorder(client)
         call = recorder.call
-        for path in ("/healthz", "/readyz", "/metrics", "/widget.js", "/demo"):
+        for path in ("/healthz", "/readyz", "/metrics", "/widget.js", "/demo", "/triage-engine.js"):
             await call(f"GET {path}", path)
         examples = {
             "conditions": "back-spasms",
@@ -116,21 +117,11 @@ async def record(url: str) -> dict[str, dict[str, Any]]:
         for collection, slug in examples.items():
             await call(f"GET /v1/{collection}", f"/v1/{collection}?limit=2")
             await call(f"GET /v1/{collection}/{{slug}}", f"/v1/{collection}/{slug}")
-            await call(f"GET /v1/{collection}/{{slug}}", f"/v1/{collection}/{slug}", **LD)
         await call("GET /v1/triage/questionnaire", "/v1/triage/questionnaire")
-        await call("GET /v1/triage/questionnaire", "/v1/triage/questionnaire", Accept="application/fhir+json")
         await call("POST /v1/triage", "/v1/triage", body={"answers": SELF_CARE, "region": "GB"})
-        fhir = {"Accept": "application/fhir+json"}
-        questionnaire = (
-            await call("GET /fhir/Questionnaire/back-pain-triage", "/fhir/Questionnaire/back-pain-triage")
-        ).json()
+        await call("GET /fhir/Questionnaire/back-pain-triage", "/fhir/Questionnaire/back-pain-triage")
         await call("GET /fhir/CodeSystem/triage-level", "/fhir/CodeSystem/triage-level")
         await call("GET /fhir/CodeSystem/triage-timeframe", "/fhir/CodeSystem/triage-timeframe")
-        response = {**FHIR_EXAMPLE, "questionnaire": f"{questionnaire['url']}|{questionnaire['version']}"}
-        answered = await client.post(
-            "/v1/triage", content=orjson.dumps(response), headers={**fhir, "Content-Type": "application/fhir+json"}
-        )
-        recorder.examples["POST /v1/triage"]["200 application/fhir+json"] = trimmed(answered.json())
         for slug in ("back-spasms",):
             await call("GET /guide/{collection}/{slug}", f"/guide/conditions/{slug}")
         infobutton = "/v1/infobutton?mainSearchCriteria.v.cs=2.16.840.1.113883.6.90&mainSearchCriteria.v.c=M62.830"
@@ -151,6 +142,17 @@ async def record(url: str) -> dict[str, dict[str, Any]]:
         )
         await call("GET /v1/admin/keys", "/v1/admin/keys?limit=2", **admin)
         await call("DELETE /v1/admin/keys/{key_id}", f"/v1/admin/keys/{created.json()['id']}", **admin)
+        hook = {
+            "url": PUBLIC_HOOK,
+            "events": ["content.published", "content.unpublished", "content.deleted"],
+            "description": "Refresh the clinic app's cache",
+        }
+        hooked = (await call("POST /v1/admin/webhooks", "/v1/admin/webhooks", body=hook, **admin)).json()
+        await call("GET /v1/admin/webhooks", "/v1/admin/webhooks?limit=2", **admin)
+        at = f"/v1/admin/webhooks/{hooked['id']}"
+        await call("GET /v1/admin/webhooks/{endpoint_id}", at, **admin)
+        await call("POST /v1/admin/webhooks/{endpoint_id}/rotate-secret", f"{at}/rotate-secret", **admin)
+        await call("POST /v1/admin/webhooks/{endpoint_id}/enable", f"{at}/enable", **admin)
         for collection, draft in DRAFTS.items():
             base = f"/v1/admin/{collection}"
             item = f"{base}/{draft['slug']}"
@@ -173,7 +175,11 @@ async def record(url: str) -> dict[str, dict[str, Any]]:
             await call(f"DELETE {base}/{{slug}}", item, **admin, **{"If-Match": unpublished.headers["etag"]})
         await call("GET /v1/admin/audit", "/v1/admin/audit?limit=2", **admin)
         await call("GET /v1/changes", f"/v1/changes?since={cursor}&limit=2")
-        return recorder.examples
+        await call("DELETE /v1/admin/webhooks/{endpoint_id}", at, **admin)
+        # Registration resolves the URL, so the call uses an address; the example shows a name.
+        text = orjson.dumps(recorder.examples).replace(PUBLIC_HOOK.encode(), b"https://clinic.example/hooks/backpain")
+        recorded: dict[str, dict[str, Any]] = orjson.loads(text)
+        return recorded
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from app.sync.feed import encode_position
 from tests.conftest import serve, served_within_two_seconds
+from tests.content.digests import public_digest
 from tests.platform.conftest import bearer
 from tests.platform.test_editing import TREATMENT
 
@@ -18,6 +19,8 @@ def apply(export: list[dict[str, Any]], changes: list[dict[str, Any]]) -> list[d
     """What a mobile app does: upsert or delete each changed item in its local copy."""
     local = {(item["type"], item["slug"]): item for item in export}
     for change in changes:
+        if change["type"] == "ruleset":  # kept apart from the items, as the export keeps it
+            continue
         if change["action"] == "upsert":
             local[change["type"], change["slug"]] = change["item"]
         else:
@@ -160,3 +163,49 @@ async def test_a_source_no_longer_cited_is_in_the_feed(fresh_url: str, key_for: 
         # The source heat used to cite lists it no more; the one it cites now lists it.
         assert {("source", "renova-back-spasms"), ("source", "nhs-back-pain"), ("treatment", "heat")} <= slugs
         assert apply(before["data"], changes) == ordered(after["data"])
+
+
+async def test_the_ruleset_is_in_the_export_and_the_feed(client: httpx.AsyncClient) -> None:
+    export = (await client.get("/v1/export")).json()
+    ruleset = export["ruleset"]
+    questionnaire = (await client.get("/v1/triage/questionnaire")).json()
+    assert ruleset["version"] == questionnaire["ruleset_version"] == 2
+    asked = [q["id"] for step in questionnaire["steps"] for q in step["questions"]]
+    assert sorted(q["id"] for q in ruleset["document"]["questions"]) == sorted(asked)
+    assert ruleset["services"] == (await client.post("/v1/triage", json={"answers": {}})).json()["services"]
+    everything = (await client.get("/v1/changes?limit=1000")).json()["data"]
+    entries = [change for change in everything if change["type"] == "ruleset"]
+    assert entries == [{"type": "ruleset", "slug": "triage", "action": "upsert", "revision": 2, "item": ruleset}]
+
+
+async def test_a_change_to_an_embedded_summary_changes_the_digest(fresh_url: str, key_for: Callable[..., str]) -> None:
+    """A condition embeds its treatments' summaries: editing one is a change to the condition, seen in
+    the feed with a new digest (its editorial revision stays) and a new ETag."""
+    key = key_for("edit")
+    async with serve(fresh_url, refresh=0.05) as client:
+        before = (await client.get("/v1/export")).json()
+        condition = await client.get("/v1/conditions/back-spasms")
+        url = "/v1/admin/treatments/heat"
+        etag = (await client.get(url, headers=bearer(key))).headers["etag"]
+        patched = await client.patch(
+            url, json={"summary": "Warmth eases a tight back."}, headers={**bearer(key), "If-Match": etag}
+        )
+        published = await client.post(f"{url}/publish", headers={**bearer(key), "If-Match": patched.headers["etag"]})
+        assert published.status_code == 200
+        await served_within_two_seconds(client, "/v1/export", lambda b: b["cursor"] != before["cursor"])
+        changes, _ = await follow(client, before["cursor"])
+        changed = next(c for c in changes if (c["type"], c["slug"]) == ("condition", "back-spasms"))
+        assert changed["revision"] == condition.json()["revision"]
+        assert changed["item"]["digest"] != condition.json()["digest"]
+        assert any(t["summary"] == "Warmth eases a tight back." for t in changed["item"]["treatments"])
+        after = await client.get("/v1/conditions/back-spasms")
+        assert after.json() == changed["item"]
+        assert after.headers["etag"] != condition.headers["etag"]
+        stale = await client.get("/v1/conditions/back-spasms", headers={"If-None-Match": condition.headers["etag"]})
+        assert stale.status_code == 200
+
+
+async def test_the_digest_covers_everything_else(client: httpx.AsyncClient) -> None:
+    for item in (await client.get("/v1/export")).json()["data"]:
+        rest = {name: value for name, value in item.items() if name != "digest"}
+        assert item["digest"] == public_digest(rest), item["slug"]

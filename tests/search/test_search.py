@@ -62,7 +62,8 @@ async def test_type_and_limit(client: httpx.AsyncClient) -> None:
         "source": 7,
         "condition": 1,
     }
-    assert everything[:2] == [("symptom", "chest-pain"), ("source", "nhs-back-pain-pregnancy")]
+    # Items naming pain come first, red flags before the rest of them.
+    assert everything[:2] == [("symptom", "chest-pain"), ("symptom", "pain-spreads-to-abdomen")]
     only = await hits(client, q="pain", type="treatment", limit=100)
     assert only == [hit for hit in everything if hit[0] == "treatment"]
     assert await hits(client, q="pain", limit=3) == everything[:3]

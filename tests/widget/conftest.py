@@ -80,16 +80,17 @@ class HostPages:
         self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def page(self, name: str, *, script: str, css: str = "", **attributes: str) -> str:
-        """Publish a host page that embeds the widget with these attributes (and `css` of its own); returns its URL."""
+    def page(self, name: str, *, script: str, css: str = "", inner: str = "", head: str = "", **attributes: str) -> str:
+        """Publish a host page that embeds the widget with these attributes (`inner` inside it, and `css`
+        and `head` of its own); returns its URL."""
         rendered = " ".join(f'{key.replace("_", "-")}="{value}"' for key, value in attributes.items())
         html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <title>Host page</title>
 <style>body {{ font-family: serif; }} button {{ background: hotpink; }}
-back-pain-guide {{ --bpg-accent: #006d5b; }}{css}</style></head>
+back-pain-guide {{ --bpg-accent: #006d5b; }}{css}</style>{head}</head>
 <body><h1>A clinic</h1>
 <script src="{script}/widget.js" async></script>
-<back-pain-guide {rendered}></back-pain-guide>
+<back-pain-guide {rendered}>{inner}</back-pain-guide>
 </body></html>"""
         self.pages[f"/{name}"] = html.encode()
         return f"{self.origin}/{name}"
@@ -99,9 +100,11 @@ back-pain-guide {{ --bpg-accent: #006d5b; }}{css}</style></head>
         self.server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright; never a downloaded browser."""
+    """Debian's Chromium driven by Playwright; never a downloaded browser. Per module: Playwright's sync
+    API holds an event loop in the thread while it runs, and the async tests that a worker runs next
+    need the thread without one."""
     if not Path(CHROMIUM).exists():
         need_service(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

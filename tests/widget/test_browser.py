@@ -263,11 +263,19 @@ def test_rate_limited_api_shows_a_calm_message(page: Any, widget_db: str, host: 
 
 
 def test_key_locked_to_another_origin_is_refused(page: Any, api: ServedApi, host: HostPages) -> None:
+    """The site owner is told what to fix, and nobody is offered a "Try again" that cannot work."""
     key = make_key(api.database_url, "read", allowed_origins=["https://another-clinic.example"])
-    page.goto(host.page("foreign-key", script=api.origin, api_base=api.origin, api_key=key, view="guide"))
+    listen = "<script>window.errors = []; addEventListener('bpg:error', e => errors.push(e.detail));</script>"
+    page.goto(host.page("foreign-key", script=api.origin, api_base=api.origin, api_key=key, view="guide", head=listen))
     notice = page.locator(f"{WIDGET} [data-state=error]")
     notice.wait_for()
-    assert notice.get_attribute("data-error") == "refused"
+    assert notice.get_attribute("data-error") == "forbidden"
+    assert notice.locator(".owner").inner_text() == (
+        f"For the site owner: this widget's api-key may not be used from {host.origin}. "
+        "Add this address to the key's allowed origins."
+    )
+    assert notice.locator("button").count() == 0
+    assert page.evaluate("errors") == [{"kind": "forbidden"}]
     refused = httpx.get(f"{api.origin}/v1/conditions/back-spasms", headers={"X-API-Key": key, "Origin": host.origin})
     assert refused.status_code == 403
 

@@ -10,12 +10,21 @@ from sqlmodel import Session, col, select
 from app.content.models import Item, ItemType
 from app.content.service import counters
 from app.platform.models import ItemDraft
+from app.platform.webhooks.service import enqueue
+from app.sync.feed import RULESET_SLUG, RULESET_TYPE
 from app.sync.models import Change
 
 
 def _replace(session: Session, kind: str, slug: str, *, action: str, revision: int, at: datetime) -> None:
     session.execute(sql_delete(Change).where(col(Change.type) == kind, col(Change.slug) == slug))
     session.add(Change(type=kind, slug=slug, action=action, revision=revision, at=at))
+
+
+def record_ruleset(session: Session, *, version: int, at: datetime) -> None:
+    """Put a newly loaded triage ruleset in the change feed, so offline apps fetch it, and tell the
+    webhooks that want `ruleset.published`; the caller commits and bumps the content version."""
+    _replace(session, RULESET_TYPE, RULESET_SLUG, action="upsert", revision=version, at=at)
+    enqueue(session, "ruleset.published", {"version": version, "url": "/v1/export"}, at=at)
 
 
 def _dependents(session: Session, draft: ItemDraft, documents: list[dict[str, Any]]) -> set[tuple[str, str]]:
@@ -37,6 +46,7 @@ def record_change(
     session: Session,
     draft: ItemDraft,
     *,
+    event: str,
     action: str,
     revision: int,
     at: datetime,
@@ -44,14 +54,19 @@ def record_change(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> None:
-    """Give the item, and every published item that shows part of it, a new place in the feed; tell
-    every worker that published content changed; drop deletions older than the feed keeps."""
+    """Give the item, and every published item that shows part of it, a new place in the feed; put the
+    event in the webhook outbox; tell every worker that published content changed; drop deletions older
+    than the feed keeps."""
     _replace(session, draft.type, draft.slug, action=action, revision=revision, at=at)
+    changed = [{"type": draft.type, "slug": draft.slug, "action": action}]
     documents = [document for document in (before, after) if document]
     for kind, slug in sorted(_dependents(session, draft, documents)):
         published = session.exec(select(Item.revision).where(Item.type == kind, Item.slug == slug)).first()
         if published is not None:
             _replace(session, kind, slug, action="upsert", revision=published, at=at)
+            changed.append({"type": kind, "slug": slug, "action": "upsert"})
+    data = {"type": draft.type, "slug": draft.slug, "revision": revision, "changed": changed}
+    enqueue(session, event, data, at=at)
     row = counters(session=session)
     row.version += 1
     expired = (col(Change.action) == "delete") & (col(Change.at) < at - timedelta(days=keep_days))

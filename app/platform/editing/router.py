@@ -58,7 +58,7 @@ def _keep_days(request: Request) -> int:
     response_model=Page[AuditEntry],
     responses=problem_responses(400, 401, 403, 422, 429, 503),
 )
-def audit(
+def list_audit_events(
     request: Request, _: Editor, session: SessionDep, limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None
 ) -> Response:
     """Every write, newest first: who (the key's name), what, which item, which revision, and when."""

@@ -192,6 +192,7 @@ def publish(
     record_change(
         session,
         draft,
+        event="content.published",
         action="upsert",
         revision=revision,
         at=now,
@@ -205,7 +206,14 @@ def publish(
 
 
 def _withdraw(
-    session: Session, draft: ItemDraft, *, before: dict[str, Any] | None, revision: int, at: datetime, keep_days: int
+    session: Session,
+    draft: ItemDraft,
+    *,
+    event: str,
+    before: dict[str, Any] | None,
+    revision: int,
+    at: datetime,
+    keep_days: int,
 ) -> None:
     """Take the published item away and leave a tombstone in the change feed (the caller rolls back on error)."""
     if cited := _cited_by_published(session, draft):
@@ -216,6 +224,7 @@ def _withdraw(
     record_change(
         session,
         draft,
+        event=event,
         action="delete",
         revision=revision,
         at=at,
@@ -237,7 +246,9 @@ def unpublish(
     revision = _advance(
         session, draft, expected, status="unpublished", published=None, published_revision=None, updated_at=now
     )
-    _withdraw(session, draft, before=before, revision=revision, at=now, keep_days=keep_days)
+    _withdraw(
+        session, draft, event="content.unpublished", before=before, revision=revision, at=now, keep_days=keep_days
+    )
     _record(session, draft, action="unpublish", revision=revision, actor=actor, at=now)
     _commit(session)
     session.refresh(draft)
@@ -251,7 +262,9 @@ def delete(*, session: Session, kind: ItemType, slug: str, if_match: str | None,
     now, published, before = datetime.now(UTC), draft.status == "published", draft.published
     revision = _advance(session, draft, expected, updated_at=now)
     if published:
-        _withdraw(session, draft, before=before, revision=revision, at=now, keep_days=keep_days)
+        _withdraw(
+            session, draft, event="content.deleted", before=before, revision=revision, at=now, keep_days=keep_days
+        )
     session.execute(sql_delete(ItemDraft).where(col(ItemDraft.id) == draft.id))
     _record(session, draft, action="delete", revision=revision, actor=actor, at=now)
     _commit(session)

@@ -25,6 +25,7 @@ def _public(row: ApiKey) -> KeyPublic:
 
 @router.post(
     "",
+    name="create_key",
     status_code=201,
     summary="Create an API key",
     response_model=KeyCreated,
@@ -41,6 +42,7 @@ def create(request: Request, admin: Admin, body: KeyCreate, session: WriteSessio
 
 @router.get(
     "",
+    name="list_keys",
     summary="List API keys",
     response_model=Page[KeyPublic],
     responses=problem_responses(400, 401, 403, 422, 429, 503),
@@ -56,6 +58,7 @@ def index(
 
 @router.delete(
     "/{key_id}",
+    name="revoke_key",
     status_code=204,
     summary="Revoke an API key",
     response_class=Response,

@@ -1,0 +1,1 @@
+"""Change webhooks: endpoints registered by admins, a transactional outbox, and the delivery worker."""
