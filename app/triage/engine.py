@@ -22,6 +22,10 @@ class Rule:
     tests: tuple[_Test, ...]
     rank: int  # of its level: 0 is the most urgent
     position: int  # of its first part in the questionnaire
+    # When the first test is a yes (or an "unsure") to one question, that question: the rule cannot
+    # fire unless it was answered so, which assess checks before anything else.
+    needs_yes: str | None = None
+    needs_unsure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,14 @@ def compile_ruleset(document: RulesetDocument) -> Engine:
     rank = {level.id: rank for rank, level in enumerate(document.levels)}
     written = [(rule, tuple(_test(term) for term in rule.when)) for rule in document.rules]
     compiled = [
-        Rule(spec=spec, tests=tests, rank=rank[spec.level], position=position[spec.questions()[0]])
+        Rule(
+            spec=spec,
+            tests=tests,
+            rank=rank[spec.level],
+            position=position[spec.questions()[0]],
+            needs_yes=tests[0][0] if tests[0][1] == _IS else None,
+            needs_unsure=tests[0][0] if tests[0][1] == _UNSURE else None,
+        )
         for spec, tests in [*written, *((spec, (test,)) for spec, test in _unsure_rules(document, questions))]
     ]
     as_yes = {step.step for step in document.steps if step.unsure.as_yes}
@@ -179,7 +190,18 @@ def parts(engine: Engine, rule: Rule, answers: Mapping[str, Answer]) -> list[str
 def assess(engine: Engine, answers: Mapping[str, Answer]) -> Assessment:
     """Fire every rule whose terms all hold; the most urgent fired rule sets the level."""
     as_yes = engine.unsure_as_yes
-    fired = tuple(rule for rule in engine.rules if all(_holds(test, answers, as_yes) for test in rule.tests))
+    unsure = {question for question, answer in answers.items() if answer == UNSURE}
+    yes = {question for question, answer in answers.items() if answer is True} | (unsure & as_yes)
+    fired = []
+    for rule in engine.rules:
+        # Most answers are no: a rule whose first test needs a yes (or an "unsure") it did not get is
+        # passed over with one set lookup.
+        if (rule.needs_yes is not None and rule.needs_yes not in yes) or (
+            rule.needs_unsure is not None and rule.needs_unsure not in unsure
+        ):
+            continue
+        if all(_holds(test, answers, as_yes) for test in rule.tests):
+            fired.append(rule)
     most_urgent = fired[0].rank if fired else None
     unanswered = tuple(q for q in engine.required if q.id not in answers)
     complete = not unanswered or most_urgent == 0
@@ -188,7 +210,7 @@ def assess(engine: Engine, answers: Mapping[str, Answer]) -> Assessment:
     return Assessment(
         complete=complete,
         level=level,
-        fired=fired,
+        fired=tuple(fired),
         next_questions=() if complete else unanswered,
         excluded=frozenset(slug for rule in fired for slug in rule.spec.excludes),
     )

@@ -7,23 +7,28 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.conftest import make_key, migrate_and_seed
 from tests.net import served
 
 TYPESCRIPT = Path(__file__).with_name("typescript")
 VENV_BIN = Path(sys.executable).parent
 
 
-@pytest.fixture
-def base(fresh_url: str) -> Iterator[str]:
-    with served(fresh_url) as url:
-        yield url
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A served API on a seeded database of its own, and that database (for keys). The clients see
+    only HTTP, so one backend is enough: the API's answers are the same on both (other tests check)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('clients') / 'api.db'}"
+    migrate_and_seed(url)
+    with served(url) as base:
+        yield base, url
 
 
 def run(command: list[str], *, cwd: Path) -> str:
@@ -32,7 +37,8 @@ def run(command: list[str], *, cwd: Path) -> str:
     return done.stdout + done.stderr
 
 
-def test_the_typescript_client(base: str) -> None:
+def test_the_typescript_client(live: tuple[str, str]) -> None:
+    base, _ = live
     if not (TYPESCRIPT / "node_modules" / ".installed").exists():
         pytest.fail("run `make test` (it installs tests/clients/typescript) or npm ci there")
     generated = TYPESCRIPT / "generated"
@@ -56,7 +62,8 @@ def test_the_typescript_client(base: str) -> None:
     }
 
 
-def test_the_python_client(base: str, key_for: Callable[..., str], tmp_path: Path) -> None:
+def test_the_python_client(live: tuple[str, str], tmp_path: Path) -> None:
+    base, database = live
     document = tmp_path / "openapi.json"
     document.write_bytes(httpx.get(f"{base}/openapi.json").content)
     package = tmp_path / "backpain_client"
@@ -86,7 +93,7 @@ def test_the_python_client(base: str, key_for: Callable[..., str], tmp_path: Pat
         export_content: Any = importlib.import_module("backpain_client.api.sync.export_content")
         list_changes: Any = importlib.import_module("backpain_client.api.sync.list_changes")
         models: Any = importlib.import_module("backpain_client.models")
-        with client_module.AuthenticatedClient(base_url=base, token=key_for()) as client:
+        with client_module.AuthenticatedClient(base_url=base, token=make_key(database, "read")) as client:
             exported = export_content.sync(client=client)
             assert isinstance(exported, models.Export)
             kinds = {type(item).__name__ for item in exported.data}

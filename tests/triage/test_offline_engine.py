@@ -18,6 +18,7 @@ from app.core.errors import InvalidInput
 from app.serving.snapshot import SnapshotStore
 from app.triage.regions import LocalServices
 from app.triage.service import Triage
+from tests.conftest import migrate_and_seed
 from tests.triage.answers import BOOL_QUESTIONS, INT_RANGES
 
 ENGINE = Path(__file__).resolve().parents[2] / "app" / "triage" / "engine.js"
@@ -58,10 +59,18 @@ class Node:
         self.process.stdout.close()
 
 
+@pytest.fixture(scope="module")
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The engines never touch the database after loading: one backend is enough."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('offline') / 'api.db'}"
+    migrate_and_seed(url)
+    return url
+
+
 @pytest.fixture(scope="module", params=list(DEPLOYMENTS))
-def engines(request: pytest.FixtureRequest, seeded_url: str) -> Iterator[tuple[Triage, Node]]:
+def engines(request: pytest.FixtureRequest, seeded_sqlite: str) -> Iterator[tuple[Triage, Node]]:
     """The Python engine as a worker serves it, and the JS engine fed the export that worker serves."""
-    engine = make_engine(seeded_url)
+    engine = make_engine(seeded_sqlite)
     store = SnapshotStore(engine, cache_control=b"no-cache", local=DEPLOYMENTS[request.param])
     store.refresh()
     snapshot = store.current
