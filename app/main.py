@@ -26,7 +26,7 @@ from app.platform.editing.router import router as editing_router
 from app.platform.guard import UNLIMITED_PATHS, Guard
 from app.platform.keys.router import router as keys_router
 from app.platform.keys.service import KeyRing
-from app.platform.metrics import Metrics
+from app.platform.metrics import FIGURES, Metrics
 from app.platform.metrics import router as metrics_router
 from app.platform.ratelimit import RateLimits
 from app.platform.webhooks.router import router as webhooks_router
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Edge:
         store.try_refresh()
         with suppress(Exception):  # keys in memory keep working through an outage
             keyring.refresh()
+        FIGURES.flush()  # for the other workers' scrapes, at most once a refresh
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -1,9 +1,14 @@
 """Prometheus metrics: requests by route and status, latency, rate-limit refusals, triage levels."""
 
+import os
+from pathlib import Path
+
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.platform.metrics import RequestFigures
 from tests.conftest import serve
 
 pytestmark = pytest.mark.anyio
@@ -67,3 +72,33 @@ async def test_metrics_hold_no_answers(seeded_url: str) -> None:
         "self_care",
         "incomplete",
     }
+
+
+def test_figures_add_up_across_workers(tmp_path: Path) -> None:
+    """Each worker's figures stay in its own dictionaries; a scrape adds the files the others flushed."""
+    other, mine = RequestFigures(), RequestFigures()
+    other.directory = mine.directory = str(tmp_path)
+    other.add("/v1/sources", "GET", 200, 0.0007)
+    other.add("/v1/sources", "GET", 200, 0.02)
+    other.flush()
+    # Written as another process would: a file per worker, named by its pid.
+    (tmp_path / "backpain-requests-1.json").write_bytes(
+        (tmp_path / f"backpain-requests-{os.getpid()}.json").read_bytes()
+    )
+    (tmp_path / f"backpain-requests-{os.getpid()}.json").unlink()
+    mine.add("/v1/sources", "GET", 429, 0.0001)
+    registry = CollectorRegistry()
+    registry.register(mine)
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(generate_latest(registry).decode())
+        for sample in family.samples
+    }
+    assert samples[requests("/v1/sources", "200")] == 2
+    assert samples[requests("/v1/sources", "429")] == 1
+    route = (("route", "/v1/sources"),)
+    assert samples[("backpain_http_request_duration_seconds_count", route)] == 3
+    assert samples[("backpain_http_request_duration_seconds_bucket", (("le", "0.0005"), *route))] == 1
+    assert samples[("backpain_http_request_duration_seconds_bucket", (("le", "0.001"), *route))] == 2
+    assert samples[("backpain_http_request_duration_seconds_bucket", (("le", "0.025"), *route))] == 3
+    assert samples[("backpain_http_request_duration_seconds_sum", route)] == pytest.approx(0.0208)

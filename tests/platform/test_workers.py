@@ -103,12 +103,18 @@ async def test_two_workers_share_content_limits_and_metrics(postgres: str, redis
         assert statuses.count(429) == 20
         assert statuses[:10] == [200] * 10
 
-        # Either worker's /metrics counts the requests both answered.
-        text = (await two.get("/metrics")).text
-        counted = {
-            sample.labels["status"]: sample.value
-            for family in text_string_to_metric_families(text)
-            for sample in family.samples
-            if sample.name == "backpain_http_requests_total" and sample.labels["route"] == "/v1/sources"
-        }
+        # Either worker's /metrics counts the requests both answered: its own at once, the other's once
+        # that worker has written its figures (at most a second later).
+        deadline = loop.time() + 3
+        while True:
+            text = (await two.get("/metrics")).text
+            counted = {
+                sample.labels["status"]: sample.value
+                for family in text_string_to_metric_families(text)
+                for sample in family.samples
+                if sample.name == "backpain_http_requests_total" and sample.labels["route"] == "/v1/sources"
+            }
+            if counted == {"200": 10, "429": 20} or loop.time() > deadline:
+                break
+            await asyncio.sleep(0.1)
         assert counted == {"200": 10, "429": 20}
