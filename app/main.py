@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Edge:
                 await run_in_threadpool(refresh)
 
         async def deliver_webhooks() -> None:
+            failing = False
             with httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False) as client:
                 while True:
                     await asyncio.sleep(settings.webhook_poll_seconds)
@@ -95,7 +96,13 @@ def create_app(settings: Settings | None = None) -> Edge:
                             max_failures=settings.webhook_max_failures,
                         )
                     except Exception as exc:  # a database outage: the outbox keeps them until it is back
-                        logger.warning("webhook delivery failed: %s", type(exc).__name__)
+                        if not failing:  # once per outage, not once per poll
+                            logger.warning("webhook delivery paused: %s", type(exc).__name__)
+                        failing = True
+                    else:
+                        if failing:
+                            logger.warning("webhook delivery resumed")
+                        failing = False
 
         tasks = [asyncio.create_task(keep_fresh()), asyncio.create_task(deliver_webhooks())]
         yield
