@@ -3,16 +3,17 @@
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
 from app.core.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,8 +79,10 @@ def get_engine() -> Engine:
     return make_engine(settings.database_url, connect_timeout=settings.db_connect_timeout)
 
 
-def alembic_config(url: str | None = None) -> Config:
+def alembic_config(url: str | None = None) -> "Config":
     """Alembic configuration from pyproject.toml, pointed at the given database URL."""
+    from alembic.config import Config  # alembic costs a serving worker about 9 MB: imported when needed
+
     config = Config(toml_file=str(PROJECT_ROOT / "pyproject.toml"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     config.attributes["database_url"] = url or get_settings().database_url
@@ -89,6 +92,8 @@ def alembic_config(url: str | None = None) -> Config:
 @lru_cache
 def migration_head() -> str | None:
     """The newest migration revision shipped with this code."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 

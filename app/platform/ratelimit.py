@@ -20,11 +20,13 @@ import math
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from redis.asyncio import ConnectionPool
+
+if TYPE_CHECKING:
+    from redis.asyncio import ConnectionPool
 
 from app.platform.metrics import RATE_LIMIT_STORE_FALLBACK
 
@@ -74,8 +76,11 @@ class RateLimits:
         self.storage: Storage = self.local
         self._pool: ConnectionPool | None = None
         if redis_url:
+            # Imported only when counters are shared: the Redis client costs a worker about 20 MB.
+            from redis.asyncio import ConnectionPool as RedisPool
+
             # Our own pool, so that close() can release its connections.
-            self._pool = ConnectionPool.from_url(
+            self._pool = RedisPool.from_url(
                 redis_url, socket_timeout=STORE_TIMEOUT_SECONDS, socket_connect_timeout=STORE_TIMEOUT_SECONDS
             )
             # `limits` documents connection_pool, though its annotation of **options leaves it out.

@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
 from Stemmer import Stemmer as Snowball
 
 from app.core.http import compact_json
@@ -225,6 +223,10 @@ class SearchIndex:
         edits = _typo_edits(stem)
         if edits == 0:
             return []
+        # Loaded with the first query that needs a guess: most never do.
+        from rapidfuzz import process
+        from rapidfuzz.distance import DamerauLevenshtein
+
         if not self.vocabulary:
             self.vocabulary = sorted(self.postings)
         close = process.extract(

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
@@ -218,6 +217,9 @@ def _private(media_type: bytes, payload: bytes) -> Headers:
 
 def _check_structure(resource: dict[str, Any]) -> None:
     """A QuestionnaireResponse that FHIR's own model accepts; InvalidInput naming what it does not."""
+    # FHIR's models cost a worker about 6 MB: loaded with the first QuestionnaireResponse.
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
     try:
         QuestionnaireResponse.model_validate(resource)
     except ValidationError as exc:
