@@ -143,22 +143,12 @@ class Edge:
         if method == "OPTIONS" and preflight is not None:
             await _send_all(send, 204, [*PREFLIGHT_HEADERS, (b"x-request-id", request_id)], b"")
             return 204
-        stamps = [*STAMPED_HEADERS, (b"x-request-id", request_id)]
-        sent = 500
-
-        async def send_stamped(message: Message) -> None:
-            nonlocal sent
-            if message["type"] == "http.response.start":
-                sent = message["status"]
-                message["headers"] = [*message.get("headers", ()), *stamps]
-            await send(message)
-
+        stamps: Headers = [*STAMPED_HEADERS, (b"x-request-id", request_id)]
         if self.guard is not None:
             extra, refusal = await self.guard(scope, key, origin)
             stamps += extra
             if refusal is not None:
-                await refusal(scope, receive, send_stamped)
-                return sent
+                return await _stamped(refusal, stamps, scope, receive, send)
 
         if method == "GET" and self.fast is not None and not negotiated:
             prepared = self.fast(scope)
@@ -171,8 +161,7 @@ class Edge:
             received = await _read_body(receive, length)
             if received is None:
                 too_large = problem_response(413, "The request body is over 64 KiB.", code="content-too-large")
-                await too_large(scope, receive, send_stamped)
-                return sent
+                return await _stamped(too_large, stamps, scope, receive, send)
             responder = self.posts.get(scope["path"]) if method == "POST" else None
             answered = responder(scope, received) if responder is not None else None
             if answered is not None:
@@ -180,8 +169,23 @@ class Edge:
                 await _send_all(send, status, [*headers, *stamps], content)
                 return status
             receive = _replay(received, receive)
-        await self.app(scope, receive, send_stamped)
-        return sent
+        return await _stamped(self.app, stamps, scope, receive, send)
+
+
+async def _stamped(app: ASGIApp, stamps: Headers, scope: Scope, receive: Receive, send: Send) -> int:
+    """Run an ASGI app with the edge's headers added to its response; returns the status it sent. Made
+    only off the fast path, which sends its prepared bytes itself."""
+    sent = 500
+
+    async def send_stamped(message: Message) -> None:
+        nonlocal sent
+        if message["type"] == "http.response.start":
+            sent = message["status"]
+            message["headers"] = [*message.get("headers", ()), *stamps]
+        await send(message)
+
+    await app(scope, receive, send_stamped)
+    return sent
 
 
 async def _nothing(scope: Scope, receive: Receive, send: Send) -> None:

@@ -39,6 +39,11 @@ class Guard:
             return [], None
         client = scope.get("client")
         ip = client[0] if client else "unknown"
+        limits = self.limits
+        if key is None and limits is not None:  # most calls: anonymous, well within the address's lease
+            headers = limits.spend("anonymous", ip, self.anonymous_limit)
+            if headers is not None:
+                return headers, None
         principal = None
         if key is not None:
             presented = key.decode("latin-1")
@@ -66,7 +71,10 @@ class Guard:
                 share = await self._count("key-client", f"{principal.id} {ip}", self.key_client_limit)
                 if share is not None and not share.allowed:
                     return _over(share)
-            verdict = await self._count("key", str(principal.id), principal.rate_limit_per_minute or self.key_limit)
+            limit = principal.rate_limit_per_minute or self.key_limit
+            if limits is not None and (headers := limits.spend("key", principal.key_id, limit)) is not None:
+                return headers, None
+            verdict = await self._count("key", principal.key_id, limit)
         if verdict is None:
             return [], None
         if not verdict.allowed:

@@ -50,10 +50,18 @@ class Verdict(NamedTuple):
     @property
     def headers(self) -> list[tuple[bytes, bytes]]:
         """RateLimit-Policy and RateLimit, as in draft-ietf-httpapi-ratelimit-headers."""
-        return [
-            _policy_header(self.policy, self.limit),
-            (b"ratelimit", b'"%s";r=%d;t=%d' % (self.policy.encode(), self.remaining, self.reset)),
-        ]
+        return _headers(self.policy, self.limit, self.remaining, self.reset)
+
+
+def _shown(remaining: int, limit: int) -> int:
+    """The remaining count as the header says it: rounded down to a hundredth of the limit, so that
+    its bytes change at most a hundred times a window (exact for limits under 200)."""
+    return remaining - remaining % max(1, limit // LEASE_FRACTION)
+
+
+def _headers(policy: str, limit: int, remaining: int, reset: int) -> list[tuple[bytes, bytes]]:
+    shown = _shown(remaining, limit)
+    return [_policy_header(policy, limit), (b"ratelimit", b'"%s";r=%d;t=%d' % (policy.encode(), shown, reset))]
 
 
 @lru_cache(maxsize=1024)
@@ -66,6 +74,12 @@ class _Lease:
     tokens: int  # requests this worker may still allow in the window
     unleased: int  # what the shared counter had left when the lease was taken
     resets_at: float
+    shown: tuple[int, int] = (-1, -1)  # the remaining count and reset the headers below say
+    headers: list[tuple[bytes, bytes]] | None = None
+
+
+def _reset(resets_at: float, now: float) -> int:
+    return min(WINDOW_SECONDS, max(1, math.ceil(resets_at - now)))
 
 
 class RateLimits:
@@ -98,6 +112,23 @@ class RateLimits:
         if self._pool is not None:
             await self._pool.aclose()
 
+    def spend(self, policy: str, identity: str, per_minute: int) -> list[tuple[bytes, bytes]] | None:
+        """The common verdict, with no waiting and no allocation: a token of a live lease spent, and the
+        RateLimit headers of this moment (made again only when what they say changes). None when the
+        lease must be taken first: `hit` does that, and says whether the request is allowed."""
+        lease = self._leases.get((policy, identity, per_minute))
+        if lease is None or lease.tokens == 0:
+            return None
+        now = time.time()
+        if lease.resets_at <= now:
+            return None
+        lease.tokens -= 1
+        shown = (_shown(lease.unleased + lease.tokens, per_minute), _reset(lease.resets_at, now))
+        if shown != lease.shown or lease.headers is None:
+            lease.shown = shown
+            lease.headers = _headers(policy, per_minute, *shown)
+        return lease.headers
+
     async def hit(self, policy: str, identity: str, per_minute: int) -> Verdict:
         """Count one request against the limit."""
         key = (policy, identity, per_minute)
@@ -113,8 +144,7 @@ class RateLimits:
         allowed = lease.tokens > 0
         if allowed:
             lease.tokens -= 1
-        reset = min(WINDOW_SECONDS, max(1, math.ceil(lease.resets_at - now)))
-        return Verdict(allowed, policy, per_minute, lease.unleased + lease.tokens, reset)
+        return Verdict(allowed, policy, per_minute, lease.unleased + lease.tokens, _reset(lease.resets_at, now))
 
     async def _count(self, key: str, item: RateLimitItem, size: int) -> tuple[int, float]:
         """Add `size` to the shared counter, or to this process's while the circuit is open."""

@@ -5,7 +5,7 @@ import hmac
 import secrets
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from threading import Lock
@@ -57,6 +57,10 @@ class Principal:
     scopes: frozenset[KeyScope]
     allowed_origins: frozenset[str]
     rate_limit_per_minute: int | None
+    key_id: str = field(init=False)  # the id as text, as the rate limits count it
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key_id", str(self.id))
 
     def can(self, scope: KeyScope) -> bool:
         return scope in self.scopes
