@@ -5,8 +5,8 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from typing import Any, cast
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol, cast
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -17,9 +17,20 @@ from app.core.http import Headers, Representation, accepts
 
 FastResponder = Callable[[Scope], Representation | None]
 BodyResponder = Callable[[Scope, bytes], tuple[int, Headers, bytes] | None]
+
+
 # Checks a request before anything answers it, given the API key and Origin it sent: headers for
 # the response, and a refusal if any.
-GuardCheck = Callable[[Scope, bytes | None, bytes | None], Awaitable[tuple[Headers, Response | None]]]
+class GuardCheck(Protocol):
+    """Admits or refuses each request before anything answers it."""
+
+    def admit(self, scope: Scope, key: bytes | None, origin: bytes | None) -> Headers | None:
+        """The common verdict, at once: the headers of an admitted request; None to ask `__call__`."""
+
+    async def __call__(self, scope: Scope, key: bytes | None, origin: bytes | None) -> tuple[Headers, Response | None]:
+        """Headers to add, and the refusal to send instead of answering, if any."""
+
+
 # Told of every answered request: its scope, status and seconds taken (for metrics).
 Observer = Callable[[Scope, int, float], None]
 
@@ -144,11 +155,16 @@ class Edge:
             await _send_all(send, 204, [*PREFLIGHT_HEADERS, (b"x-request-id", request_id)], b"")
             return 204
         stamps: Headers = [*STAMPED_HEADERS, (b"x-request-id", request_id)]
-        if self.guard is not None:
-            extra, refusal = await self.guard(scope, key, origin)
-            stamps += extra
-            if refusal is not None:
-                return await _stamped(refusal, stamps, scope, receive, send)
+        guard = self.guard
+        if guard is not None:
+            admitted = guard.admit(scope, key, origin)
+            if admitted is not None:
+                stamps += admitted
+            else:
+                extra, refusal = await guard(scope, key, origin)
+                stamps += extra
+                if refusal is not None:
+                    return await _stamped(refusal, stamps, scope, receive, send)
 
         if method == "GET" and self.fast is not None and not negotiated:
             prepared = self.fast(scope)

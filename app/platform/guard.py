@@ -33,17 +33,29 @@ class Guard:
         self._reloaded = 0.0
         self._reloading: asyncio.Future[None] | None = None
 
+    def admit(self, scope: Scope, key: bytes | None, origin: bytes | None) -> Headers | None:
+        """Most calls, with no waiting: an anonymous call within its address's lease, or a known key's
+        without origins to check within the key's; None when `__call__` must decide."""
+        limits = self.limits
+        if limits is None or scope["path"] in UNLIMITED_PATHS:
+            return None
+        if key is None:
+            client = scope.get("client")
+            return limits.spend("anonymous", client[0] if client else "unknown", self.anonymous_limit)
+        principal = self.keyring.find(key.decode("latin-1"))
+        if principal is None or principal.allowed_origins:
+            return None
+        headers = limits.spend("key", principal.key_id, principal.rate_limit_per_minute or self.key_limit)
+        if headers is not None:
+            scope[PRINCIPAL] = principal
+        return headers
+
     async def __call__(self, scope: Scope, key: bytes | None, origin: bytes | None) -> tuple[Headers, Response | None]:
         """Headers to add to the response, and the refusal to send instead of answering, if any."""
         if scope["path"] in UNLIMITED_PATHS:
             return [], None
         client = scope.get("client")
         ip = client[0] if client else "unknown"
-        limits = self.limits
-        if key is None and limits is not None:  # most calls: anonymous, well within the address's lease
-            headers = limits.spend("anonymous", ip, self.anonymous_limit)
-            if headers is not None:
-                return headers, None
         principal = None
         if key is not None:
             presented = key.decode("latin-1")
@@ -72,8 +84,6 @@ class Guard:
                 if share is not None and not share.allowed:
                     return _over(share)
             limit = principal.rate_limit_per_minute or self.key_limit
-            if limits is not None and (headers := limits.spend("key", principal.key_id, limit)) is not None:
-                return headers, None
             verdict = await self._count("key", principal.key_id, limit)
         if verdict is None:
             return [], None
