@@ -4,6 +4,7 @@ import gzip
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -173,6 +174,16 @@ class Representation:
         if self.gzipped is None:
             return (self.identity.etag,)
         return (self.identity.etag, self.gzipped.etag)
+
+
+def script_representation(path: Path, placeholder: bytes, *, name: str, version: str) -> Representation:
+    """A JavaScript file we serve, its version put where `placeholder` stands; the ETag names it too."""
+    return Representation.build(
+        path.read_bytes().replace(placeholder, version.encode()),
+        media_type=b"text/javascript; charset=utf-8",
+        cache_control=SCRIPT_CACHE_CONTROL,
+        etag_prefix=f"{name}-{version}-",
+    )
 
 
 class PreparedResponse(Response):

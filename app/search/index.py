@@ -193,16 +193,19 @@ class SearchIndex:
     def _matches(self, group: list[tuple[tuple[str, ...], int]]) -> dict[int, int]:
         """Items matching any alternative of one query word, scored by their best; a word that matches
         nothing at all is taken for a typo of the nearest words the index holds."""
+        alternatives = [(self.stemmer.words(" ".join(words), remember=False), factor) for words, factor in group]
+        found = self._best(alternatives)
+        typed = alternatives[0][0]
+        if not found and len(typed) == 1:
+            found = self._best([([near], _WIDENED) for near in self._near(typed[0])])
+        return found
+
+    def _best(self, alternatives: list[tuple[list[str], int]]) -> dict[int, int]:
+        """Items holding all the stems of any alternative, each scored by its best alternative."""
         found: dict[int, int] = {}
-        for words, factor in group:
-            stems = self.stemmer.words(" ".join(words), remember=False)
+        for stems, factor in alternatives:
             for position, weight in self._holding_all(stems).items():
                 found[position] = max(found.get(position, 0), weight * factor)
-        typed = self.stemmer.words(" ".join(group[0][0]), remember=False)
-        if not found and len(typed) == 1:
-            for near in self._near(typed[0]):
-                for position, weight in self._holding_all([near]).items():
-                    found[position] = max(found.get(position, 0), weight * _WIDENED)
         return found
 
     def _holding_all(self, stems: list[str]) -> dict[int, int]:

@@ -10,7 +10,6 @@ from starlette.responses import Response
 from app import __version__
 from app.core.errors import ServiceUnavailable, UnsupportedMediaType, problem_responses
 from app.core.http import (
-    SCRIPT_CACHE_CONTROL,
     JavaScriptResponse,
     PreparedResponse,
     Representation,
@@ -20,6 +19,7 @@ from app.core.http import (
     is_json,
     public_base,
     represent,
+    script_representation,
     text_file_doc,
 )
 from app.core.served import current_snapshot
@@ -147,13 +147,8 @@ async def get_timeframe_code_system(request: Request, triage: TriageDep) -> Prep
 @cache
 def engine_script() -> Representation:
     """The offline triage engine, its version filled in, prepared once."""
-    source = (Path(__file__).with_name("engine.js")).read_bytes().replace(b"__ENGINE_VERSION__", __version__.encode())
-    return Representation.build(
-        source,
-        media_type=b"text/javascript; charset=utf-8",
-        cache_control=SCRIPT_CACHE_CONTROL,
-        etag_prefix=f"engine-{__version__}-",
-    )
+    engine = Path(__file__).with_name("engine.js")
+    return script_representation(engine, b"__ENGINE_VERSION__", name="engine", version=__version__)
 
 
 engine_router = APIRouter(tags=["triage"])

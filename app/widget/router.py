@@ -8,13 +8,13 @@ from fastapi.responses import HTMLResponse
 
 from app import __version__
 from app.core.http import (
-    SCRIPT_CACHE_CONTROL,
     JavaScriptResponse,
     PreparedResponse,
     Representation,
     cached_responses,
     public_cache_control,
     represent,
+    script_representation,
     text_file_doc,
 )
 from app.core.pages import content_security_policy
@@ -29,13 +29,7 @@ _FILES = Path(__file__).parent
 @cache
 def widget_script() -> Representation:
     """The widget's script with its version filled in, prepared once."""
-    source = (_FILES / "widget.js").read_bytes().replace(b"__WIDGET_VERSION__", WIDGET_VERSION.encode())
-    return Representation.build(
-        source,
-        media_type=b"text/javascript; charset=utf-8",
-        cache_control=SCRIPT_CACHE_CONTROL,
-        etag_prefix=f"widget-{WIDGET_VERSION}-",
-    )
+    return script_representation(_FILES / "widget.js", b"__WIDGET_VERSION__", name="widget", version=WIDGET_VERSION)
 
 
 @cache
