@@ -5,7 +5,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
@@ -30,7 +29,7 @@ from app.platform.metrics import FIGURES, Metrics
 from app.platform.metrics import router as metrics_router
 from app.platform.ratelimit import RateLimits
 from app.platform.webhooks.router import router as webhooks_router
-from app.platform.webhooks.service import deliver_due
+from app.platform.webhooks.service import Courier, deliver_due
 from app.search.router import router as search_router
 from app.serving.fastpath import snapshot_responder, triage_responder
 from app.serving.snapshot import SnapshotStore
@@ -84,14 +83,15 @@ def create_app(settings: Settings | None = None) -> Edge:
 
         async def deliver_webhooks() -> None:
             failing = False
-            with httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False) as client:
+            courier = Courier(settings.webhook_timeout_seconds)
+            try:
                 while True:
                     await asyncio.sleep(settings.webhook_poll_seconds)
                     try:
                         await run_in_threadpool(
                             deliver_due,
                             engine,
-                            client=client,
+                            client=courier.client,
                             allow_loopback=settings.webhooks_allow_loopback,
                             max_failures=settings.webhook_max_failures,
                         )
@@ -103,6 +103,8 @@ def create_app(settings: Settings | None = None) -> Edge:
                         if failing:
                             logger.warning("webhook delivery resumed")
                         failing = False
+            finally:
+                courier.close()
 
         tasks = [asyncio.create_task(keep_fresh()), asyncio.create_task(deliver_webhooks())]
         yield

@@ -182,9 +182,12 @@ def etag_of(port: int) -> str:
 def capture(port: int, etag: str) -> list[dict[str, object]]:
     """The API's exact responses, for the bare app to replay."""
     out = []
-    for path, inm in ((DETAIL, ""), (LIST, ""), (DETAIL, etag)):
+    for path, inm in ((DETAIL, ""), (LIST, ""), (DETAIL, etag), (TRIAGE, "")):
         headers = {**IDENTITY, **({"If-None-Match": inm} if inm else {})}
-        response = httpx.get(f"http://127.0.0.1:{port}{path}", headers=headers)
+        if path == TRIAGE:
+            response = httpx.post(f"http://127.0.0.1:{port}{path}", content=SELF_CARE, headers={**headers, **JSON})
+        else:
+            response = httpx.get(f"http://127.0.0.1:{port}{path}", headers=headers)
         kept = [(k, v) for k, v in response.headers.items() if k not in ("date", "server")]
         out.append(
             {

@@ -63,15 +63,24 @@ PREFLIGHT_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
-_request_ids: tuple[int, bytes, Iterator[int]] = (0, b"", itertools.count())
+def _request_id_series() -> tuple[bytes, Iterator[int]]:
+    return secrets.token_hex(8).encode(), itertools.count()
+
+
+_request_ids = _request_id_series()
+
+
+def _new_series() -> None:
+    global _request_ids
+    _request_ids = _request_id_series()
+
+
+os.register_at_fork(after_in_child=_new_series)  # a forked worker starts its own series
 
 
 def new_request_id() -> bytes:
     """A fresh request id, 32 hex digits: a random prefix per process, then a counter."""
-    global _request_ids
-    pid, prefix, numbers = _request_ids
-    if pid != os.getpid():  # a new process, forked or not, starts its own series
-        pid, prefix, numbers = _request_ids = (os.getpid(), secrets.token_hex(8).encode(), itertools.count())
+    prefix, numbers = _request_ids
     return b"%s%016x" % (prefix, next(numbers))
 
 

@@ -221,15 +221,17 @@ def accepts(accept: str | bytes | None, media_type: str) -> bool:
     return media_type in accept.lower()
 
 
-def _media_type(headers: Iterable[tuple[bytes, bytes]]) -> bytes | None:
+def media_type(headers: Iterable[tuple[bytes, bytes]]) -> bytes | None:
     """The media type the request's Content-Type declares, in lower case, without parameters."""
-    content_type = next((value for name, value in headers if name == b"content-type"), None)
-    return None if content_type is None else content_type.split(b";", 1)[0].strip().lower()
+    for name, value in headers:
+        if name == b"content-type":
+            return value.split(b";", 1)[0].strip().lower()
+    return None
 
 
 def is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     """The request says its body is application/json or another +json type."""
-    media = _media_type(headers)
+    media = media_type(headers)
     if media is None:
         return False
     return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
@@ -237,7 +239,7 @@ def is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
 
 def is_fhir(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     """The request says its body is a FHIR JSON resource (application/fhir+json)."""
-    return _media_type(headers) == b"application/fhir+json"
+    return media_type(headers) == b"application/fhir+json"
 
 
 def require_json(request: Request) -> None:

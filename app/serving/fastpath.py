@@ -7,7 +7,7 @@ from starlette.types import Scope
 from app.content.queries import COLLECTIONS, FILTERS, ListQuery
 from app.core.edge import BodyResponder, FastResponder
 from app.core.errors import AppError
-from app.core.http import Headers, Representation, is_fhir, is_json
+from app.core.http import Headers, Representation, media_type
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.serving.snapshot import SnapshotStore
 
@@ -74,7 +74,7 @@ def triage_responder(store: SnapshotStore) -> BodyResponder:
         snapshot = store.current
         if snapshot is None or snapshot.triage is None:
             return None
-        if not is_json(scope["headers"]) or is_fhir(scope["headers"]):
+        if media_type(scope["headers"]) != b"application/json":  # other JSON types go to the route
             return None
         try:
             return snapshot.triage.answer(body)

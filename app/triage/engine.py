@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from app.core.errors import InvalidInput
 from app.triage.ruleset import UNSURE, QuestionSpec, RulesetDocument, RuleSpec, Term
@@ -23,7 +23,7 @@ class Rule:
     rank: int  # of its level: 0 is the most urgent
     position: int  # of its first part in the questionnaire
     # When the first test is a yes (or an "unsure") to one question, that question: the rule cannot
-    # fire unless it was answered so, which assess checks before anything else.
+    # fire unless it was answered so, and assess looks at it only then.
     needs_yes: str | None = None
     needs_unsure: str | None = None
 
@@ -39,10 +39,14 @@ class Engine:
     required: tuple[QuestionSpec, ...]
     ranges: Mapping[str, tuple[int, int] | None]  # per question: (min, max) for ints, None for bools
     unsure_as_yes: frozenset[str]  # the questions whose "unsure" counts as yes
+    required_ids: frozenset[str]
+    # Places in `rules`: those that need a yes to a question, an "unsure" to it, or neither.
+    by_yes: Mapping[str, tuple[int, ...]]
+    by_unsure: Mapping[str, tuple[int, ...]]
+    ungated: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class Assessment:
+class Assessment(NamedTuple):
     """What the rules make of one set of answers."""
 
     complete: bool
@@ -103,15 +107,33 @@ def compile_ruleset(document: RulesetDocument) -> Engine:
         for spec, tests in [*written, *((spec, (test,)) for spec, test in _unsure_rules(document, questions))]
     ]
     as_yes = {step.step for step in document.steps if step.unsure.as_yes}
+    rules = tuple(sorted(compiled, key=lambda rule: (rule.rank, rule.position)))  # stable: file order next
+    by_yes: dict[str, list[int]] = {}
+    by_unsure: dict[str, list[int]] = {}
+    for place, rule in enumerate(rules):
+        if rule.needs_yes is not None:
+            by_yes.setdefault(rule.needs_yes, []).append(place)
+        elif rule.needs_unsure is not None:
+            by_unsure.setdefault(rule.needs_unsure, []).append(place)
+    required = tuple(q for q in questions if q.required)
     return Engine(
         document=document,
         questions=questions,
         rank=rank,
-        rules=tuple(sorted(compiled, key=lambda rule: (rule.rank, rule.position))),  # stable: file order next
-        required=tuple(q for q in questions if q.required),
+        rules=rules,
+        required=required,
         ranges={q.id: (q.min, q.max) if q.min is not None and q.max is not None else None for q in questions},
         unsure_as_yes=frozenset(q.id for q in questions if q.type == "bool" and q.step in as_yes),
+        required_ids=frozenset(q.id for q in required),
+        by_yes={question: tuple(places) for question, places in by_yes.items()},
+        by_unsure={question: tuple(places) for question, places in by_unsure.items()},
+        ungated=tuple(
+            place for place, rule in enumerate(rules) if rule.needs_yes is None and rule.needs_unsure is None
+        ),
     )
+
+
+_UNKNOWN = (0, -1)  # the bounds of a question id that is not in the ruleset
 
 
 def _invalid(loc: str | None, msg: str) -> dict[str, Any]:
@@ -126,10 +148,13 @@ def parse_answers(engine: Engine, raw: object) -> dict[str, Answer]:
     errors: list[dict[str, Any]] = []
     ranges = engine.ranges
     for key, value in raw.items():
-        if key not in ranges:
+        bounds = ranges.get(key, _UNKNOWN)
+        if bounds is None and (value is False or value is True):  # most answers: a yes or a no
+            answers[key] = value
+            continue
+        if bounds is _UNKNOWN:
             errors.append(_invalid(key, "unknown question id"))
             continue
-        bounds = ranges[key]
         if value is None:
             continue
         if bounds is None:
@@ -172,6 +197,13 @@ def _holds(test: _Test, answers: Mapping[str, Answer], as_yes: frozenset[str]) -
     return bool(answer >= value)
 
 
+def _fires(tests: tuple[_Test, ...], answers: Mapping[str, Answer], as_yes: frozenset[str]) -> bool:
+    for test in tests:  # noqa: SIM110 - a loop, not all(): no generator made per rule
+        if not _holds(test, answers, as_yes):
+            return False
+    return True
+
+
 def parts(engine: Engine, rule: Rule, answers: Mapping[str, Answer]) -> list[str]:
     """The questions whose answers made the rule fire, in the rule's order."""
     held: list[str] = []
@@ -190,20 +222,23 @@ def parts(engine: Engine, rule: Rule, answers: Mapping[str, Answer]) -> list[str
 def assess(engine: Engine, answers: Mapping[str, Answer]) -> Assessment:
     """Fire every rule whose terms all hold; the most urgent fired rule sets the level."""
     as_yes = engine.unsure_as_yes
-    unsure = {question for question, answer in answers.items() if answer == UNSURE}
-    yes = {question for question, answer in answers.items() if answer is True} | (unsure & as_yes)
-    fired = []
-    for rule in engine.rules:
-        # Most answers are no: a rule whose first test needs a yes (or an "unsure") it did not get is
-        # passed over with one set lookup.
-        if (rule.needs_yes is not None and rule.needs_yes not in yes) or (
-            rule.needs_unsure is not None and rule.needs_unsure not in unsure
-        ):
-            continue
-        if all(_holds(test, answers, as_yes) for test in rule.tests):
-            fired.append(rule)
+    # Most answers are no, and most rules start with a yes (or an "unsure") to one question: only the
+    # rules that such an answer (or nothing) opens are tried, in their order.
+    places = [*engine.ungated]
+    for question in [question for question, answer in answers.items() if answer is True]:
+        places += engine.by_yes.get(question, ())
+    if UNSURE in answers.values():
+        for question in [question for question, answer in answers.items() if answer == UNSURE]:
+            places += engine.by_unsure.get(question, ())
+            if question in as_yes:
+                places += engine.by_yes.get(question, ())
+    places.sort()
+    rules = engine.rules
+    fired = [rules[place] for place in places if _fires(rules[place].tests, answers, as_yes)]
     most_urgent = fired[0].rank if fired else None
-    unanswered = tuple(q for q in engine.required if q.id not in answers)
+    unanswered: tuple[QuestionSpec, ...] = ()
+    if engine.required_ids.difference(answers):
+        unanswered = tuple(q for q in engine.required if q.id not in answers)
     complete = not unanswered or most_urgent == 0
     levels = engine.document.levels
     level = levels[most_urgent if most_urgent is not None else -1].id if complete else None
@@ -212,5 +247,5 @@ def assess(engine: Engine, answers: Mapping[str, Answer]) -> Assessment:
         level=level,
         fired=tuple(fired),
         next_questions=() if complete else unanswered,
-        excluded=frozenset(slug for rule in fired for slug in rule.spec.excludes),
+        excluded=frozenset(slug for rule in fired for slug in rule.spec.excludes) if fired else frozenset(),
     )

@@ -23,7 +23,7 @@ from app.triage.fhir import (
     operation_outcome,
     response_answers,
 )
-from app.triage.metrics import TRIAGE_LEVELS
+from app.triage.metrics import count_level
 from app.triage.models import TriageRuleset
 from app.triage.regions import LocalServices, Voice, voices
 from app.triage.ruleset import UNSURE, QuestionSpec, RulesetDocument
@@ -83,6 +83,7 @@ class Triage:
     question_codes: Codes = field(default_factory=dict)
     loaded_at: datetime | None = None
     offline: bytes = b"null"  # the OfflineRuleset document, for the export and the change feed
+    shown: Mapping[tuple[str | None, str | None], "_Shown"] = field(default_factory=dict)  # by level and region
     _fhir: dict[tuple[str, str, str], Representation] = field(default_factory=dict)
 
     def fhir(self, kind: str, *, base: str, publisher: str) -> Representation:
@@ -152,25 +153,24 @@ class Triage:
     def _result(self, answers: Mapping[str, Answer], region: str | None) -> dict[str, Any]:
         """Assess the answers, count the level, and render the public result."""
         assessment = assess(self.engine, answers)
-        TRIAGE_LEVELS.labels(assessment.level or "incomplete").inc()
+        count_level(assessment.level or "incomplete")
         return self.render(answers, assessment, region=region)
 
     def render(self, answers: Mapping[str, Answer], assessment: Assessment, *, region: str | None) -> dict[str, Any]:
         """The public result; it depends only on the answers, the region and the ruleset."""
         engine, voice = self.engine, self.voices[region]
-        document = engine.document
-        shown = document.levels[engine.rank[assessment.level]] if assessment.level else None
-        advice = document.incomplete.advice
-        if shown is not None:
-            rank = engine.rank[shown.id]
-            action = next((r.spec.action for r in assessment.fired if r.rank == rank and r.spec.action), None)
-            strained = (
-                text for q, text in shown.advice_when.items() if says_yes(answers.get(q), q, engine.unsure_as_yes)
-            )
-            advice = action or next(strained, shown.advice)
-        safety = shown or document.levels[-1]
-        safety_net = [*(document.emergency_signs if engine.rank[safety.id] else ()), *safety.safety_net]
-        treatments = self.treatments[assessment.level] if assessment.level else []
+        shown = self.shown[(assessment.level, region)]
+        advice = shown.advice
+        if assessment.level is not None:
+            action = next((r.spec.action for r in assessment.fired if r.rank == shown.rank and r.spec.action), None)
+            if action:
+                advice = voice(action)
+            else:
+                advice = next(
+                    (text for q, text in shown.advice_when if says_yes(answers.get(q), q, engine.unsure_as_yes)),
+                    advice,
+                )
+        treatments = shown.treatments
         if assessment.excluded:
             treatments = [t for t in treatments if t["slug"] not in assessment.excluded]
         reasons = []
@@ -191,19 +191,51 @@ class Triage:
         return {
             "complete": assessment.complete,
             "level": assessment.level,
-            "timeframe": shown.timeframe if shown else None,
-            "title": shown.title if shown else document.incomplete.title,
-            "advice": voice(advice),
+            "timeframe": shown.timeframe,
+            "title": shown.title,
+            "advice": advice,
             "region": voice.region,
             "services": voice.services,
             "reasons": reasons,
             "red_flags": list(dict.fromkeys(r.spec.red_flag for r in assessment.fired if r.spec.red_flag)),
             "next_questions": [self.questions[q.id] for q in assessment.next_questions],
             "treatments": treatments,
-            "safety_net": [voice(line) for line in safety_net],
-            "disclaimer": voice(document.disclaimer),
-            "ruleset_version": document.version,
+            "safety_net": shown.safety_net,
+            "disclaimer": shown.disclaimer,
+            "ruleset_version": engine.document.version,
         }
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What a result at one level (None: incomplete) says in one region's voice whatever was answered;
+    read, never changed."""
+
+    rank: int | None
+    timeframe: str | None
+    title: str
+    advice: str  # unless a fired rule's action or an `advice_when` answer says otherwise
+    advice_when: tuple[tuple[str, str], ...]
+    treatments: list[dict[str, str]]
+    safety_net: list[str]
+    disclaimer: str
+
+
+def _shown(engine: Engine, voice: Voice, level: str | None, treatments: Mapping[str, list[dict[str, str]]]) -> _Shown:
+    document = engine.document
+    shown = document.levels[engine.rank[level]] if level is not None else None
+    safety = shown or document.levels[-1]
+    safety_net = [*(document.emergency_signs if engine.rank[safety.id] else ()), *safety.safety_net]
+    return _Shown(
+        rank=engine.rank[level] if level is not None else None,
+        timeframe=shown.timeframe if shown else None,
+        title=shown.title if shown else document.incomplete.title,
+        advice=voice(shown.advice if shown else document.incomplete.advice),
+        advice_when=tuple((q, voice(text)) for q, text in shown.advice_when.items()) if shown else (),
+        treatments=treatments[level] if level is not None else [],
+        safety_net=[voice(line) for line in safety_net],
+        disclaimer=voice(document.disclaimer),
+    )
 
 
 def _private(media_type: bytes, payload: bytes) -> Headers:
@@ -227,20 +259,47 @@ def _check_structure(resource: dict[str, Any]) -> None:
         raise InvalidInput("The QuestionnaireResponse is not valid FHIR; see errors.", errors=errors) from None
 
 
-def parse_body(triage: Triage, body: bytes) -> tuple[dict[str, Answer], str | None]:
-    """Decode `{"answers": {...}, "region": ...}` strictly: no other fields, no key twice, nothing but JSON."""
+def _read(body: bytes) -> Any:
+    """The body's JSON document, exactly as the strict decoder reads it.
+
+    orjson reads a body in a fraction of the time but keeps the last of a key given twice, so its
+    document is used only when it can have had no key twice: each key is followed by a colon and
+    strings may hold more, so the body's colons are never fewer than its keys, nor its keys than
+    those of the decoded body and its answers. When the two counts are equal, no key was given
+    twice, nor any object nested deeper. Anything else (an error included) is read again strictly.
+    Where orjson reads a whole number past 64 bits as a float, it is out of every question's range
+    either way, with the same error.
+    """
     try:
-        document = _DECODER.decode(body.decode("utf-8"))
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    else:
+        if type(document) is dict:
+            answers = document.get("answers")
+            if len(document) + (len(answers) if type(answers) is dict else 0) == body.count(b":"):
+                return document
+    try:
+        return _DECODER.decode(body.decode("utf-8"))
     except (ValueError, RecursionError):
         raise BadRequest("The request body is not valid JSON.") from None
-    if not isinstance(document, _Object):
+
+
+def _duplicates(document: dict[str, Any]) -> list[str]:
+    return document.duplicates if isinstance(document, _Object) else []
+
+
+def parse_body(triage: Triage, body: bytes) -> tuple[dict[str, Answer], str | None]:
+    """Decode `{"answers": {...}, "region": ...}` strictly: no other fields, no key twice, nothing but JSON."""
+    document = _read(body)
+    if not isinstance(document, dict):
         raise InvalidInput("The body must be an object.", errors=[{"loc": ["body"], "msg": "must be an object"}])
     errors = [{"loc": ["body", name], "msg": "unknown field"} for name in document if name not in _BODY_FIELDS]
-    errors += [{"loc": ["body", name], "msg": "given more than once"} for name in document.duplicates]
+    errors += [{"loc": ["body", name], "msg": "given more than once"} for name in _duplicates(document)]
     if "answers" not in document:
         errors.append({"loc": ["body", "answers"], "msg": "field required"})
-    elif isinstance(answers := document["answers"], _Object):  # a JSON object: its duplicates are known
-        errors += [{"loc": ["body", "answers", q], "msg": "answered more than once"} for q in answers.duplicates]
+    elif isinstance(answers := document["answers"], dict):  # a JSON object: its duplicates are known
+        errors += [{"loc": ["body", "answers", q], "msg": "answered more than once"} for q in _duplicates(answers)]
     region = document.get("region")
     if region is not None and not (isinstance(region, str) and region in triage.voices):
         known = sorted(code for code in triage.voices if code is not None)
@@ -289,8 +348,14 @@ def build_triage(
         "services": spoken[None].services,
         "document": document.model_dump(mode="json", by_alias=True, exclude_none=True),
     }
+    levels = [*(level.id for level in document.levels), None]
     return Triage(
         engine=engine,
+        shown={
+            (level, region): _shown(engine, voice, level, per_level)
+            for region, voice in spoken.items()
+            for level in levels
+        },
         questionnaire=Representation.build(
             orjson.dumps(questionnaire), vary=b"Accept, Accept-Encoding", cache_control=cache_control
         ),

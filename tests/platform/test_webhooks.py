@@ -72,7 +72,7 @@ def deliver(url: str, **options: Any) -> int:
     try:
         with httpx.Client(timeout=5) as client:
             options.setdefault("first_retry", 0.0)
-            return deliver_due(engine, client=client, allow_loopback=True, max_failures=5, **options)
+            return deliver_due(engine, client=lambda: client, allow_loopback=True, max_failures=5, **options)
     finally:
         engine.dispose()
 
@@ -262,7 +262,7 @@ async def test_an_address_that_turned_private_is_refused_at_delivery(
     engine = make_engine(fresh_url)
     try:
         with httpx.Client() as http:
-            assert deliver_due(engine, client=http, allow_loopback=False, max_failures=5) == 0
+            assert deliver_due(engine, client=lambda: http, allow_loopback=False, max_failures=5) == 0
         with Session(engine) as session:
             delivery = session.exec(select(WebhookDelivery)).one()
             assert delivery.last_error is not None

@@ -6,19 +6,21 @@ import logging
 import random
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 from sqlalchemy import Engine, func, inspect, update
 from sqlalchemy import delete as sql_delete
 from sqlmodel import Session, col, select
-from standardwebhooks.webhooks import Webhook
 
 from app.core.errors import InvalidInput, NotFound
 from app.platform.webhooks.models import WebhookDelivery, WebhookEndpoint
 from app.platform.webhooks.urls import UnsafeUrl, check_url
+
+if TYPE_CHECKING:
+    import httpx
 
 logger = logging.getLogger("app.webhooks")
 
@@ -153,6 +155,8 @@ def signature(endpoint: WebhookEndpoint, message_id: str, at: datetime, body: st
     until = endpoint.previous_secret_until
     if endpoint.previous_secret and until is not None and until.replace(tzinfo=UTC) > at:
         keys.append(endpoint.previous_secret)
+    from standardwebhooks.webhooks import Webhook  # loaded with the first delivery
+
     return " ".join(Webhook(key).sign(message_id, at, body) for key in keys)
 
 
@@ -172,16 +176,37 @@ def _claim(session: Session, endpoint_id: uuid.UUID, now: datetime) -> bool:
     return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
+class Courier:
+    """A worker's HTTP client for deliveries, made with its first one: a worker with nothing to deliver
+    never loads httpx and what it brings (about 12 MB)."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._client: httpx.Client | None = None
+
+    def client(self) -> "httpx.Client":
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.Client(timeout=self.timeout, follow_redirects=False)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
 def deliver_due(
     engine: Engine,
     *,
-    client: httpx.Client,
+    client: Callable[[], "httpx.Client"],
     allow_loopback: bool,
     max_failures: int,
     first_retry: float = FIRST_RETRY_SECONDS,
 ) -> int:
     """Deliver what is due, endpoint by endpoint, oldest event first; an endpoint whose oldest event
-    fails waits for its retry, so that events arrive in order. Returns how many were delivered."""
+    fails waits for its retry, so that events arrive in order. `client` is asked for the HTTP client
+    only when something is due. Returns how many were delivered."""
     delivered = 0
     with Session(engine) as session:
         now = datetime.now(UTC)
@@ -199,7 +224,7 @@ def deliver_due(
             if not _claim(session, endpoint_id, now):
                 continue
             try:
-                delivered += _deliver_to(session, endpoint_id, client, allow_loopback, max_failures, first_retry)
+                delivered += _deliver_to(session, endpoint_id, client(), allow_loopback, max_failures, first_retry)
             finally:
                 session.execute(
                     update(WebhookEndpoint).where(col(WebhookEndpoint.id) == endpoint_id).values(lease_until=None)
@@ -211,7 +236,7 @@ def deliver_due(
 def _deliver_to(
     session: Session,
     endpoint_id: uuid.UUID,
-    client: httpx.Client,
+    client: "httpx.Client",
     allow_loopback: bool,
     max_failures: int,
     first_retry: float,
@@ -254,7 +279,7 @@ def _deliver_to(
 
 
 def _send(
-    endpoint: WebhookEndpoint, delivery: WebhookDelivery, client: httpx.Client, allow_loopback: bool, now: datetime
+    endpoint: WebhookEndpoint, delivery: WebhookDelivery, client: "httpx.Client", allow_loopback: bool, now: datetime
 ) -> tuple[int | None, str | None]:
     """POST one event: its HTTP status, and what went wrong (None when it was acknowledged with a 2xx)."""
     try:
@@ -269,6 +294,8 @@ def _send(
         "webhook-signature": signature(endpoint, delivery.message_id, now, body),
         "user-agent": "backpain-webhooks",
     }
+    import httpx  # already loaded with the client
+
     try:
         response = client.post(endpoint.url, content=body, headers=headers)
     except httpx.HTTPError as failed:
