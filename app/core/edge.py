@@ -37,6 +37,33 @@ Observer = Callable[[Scope, int, float], None]
 MAX_BODY_BYTES = 64 * 1024
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+# The request headers the edge reads, each to its kind; the rest are passed over with one lookup.
+(
+    _IF_NONE_MATCH,
+    _ACCEPT_ENCODING,
+    _CONTENT_LENGTH,
+    _REQUEST_ID,
+    _ACCEPT,
+    _PREFLIGHT,
+    _AUTHORIZATION,
+    _API_KEY,
+    _ORIGIN,
+    _FORWARDED,
+) = range(10)
+_READ = {
+    b"if-none-match": _IF_NONE_MATCH,
+    b"accept-encoding": _ACCEPT_ENCODING,
+    b"content-length": _CONTENT_LENGTH,
+    b"x-request-id": _REQUEST_ID,
+    b"accept": _ACCEPT,
+    b"access-control-request-method": _PREFLIGHT,
+    b"authorization": _AUTHORIZATION,
+    b"x-api-key": _API_KEY,
+    b"origin": _ORIGIN,
+    b"x-forwarded-for": _FORWARDED,
+    b"x-forwarded-proto": _FORWARDED,
+}
+
 _SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 # The fast path holds the default representations; a request for this one goes to the routes.
@@ -133,27 +160,30 @@ class Edge:
         request_id = if_none_match = accept_encoding = preflight = length = key = origin = None
         forwarded = negotiated = False
         for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                request_id = value
-            elif name == b"if-none-match":
+            kind = _READ.get(name)
+            if kind is None:  # most headers: one lookup
+                continue
+            if kind == _IF_NONE_MATCH:
                 if_none_match = value
-            elif name == b"accept-encoding":
+            elif kind == _ACCEPT_ENCODING:
                 accept_encoding = value
-            elif name == b"accept":
-                negotiated = accepts(value, NEGOTIATED)
-            elif name == b"access-control-request-method":
-                preflight = value
-            elif name == b"content-length":
+            elif kind == _CONTENT_LENGTH:
                 length = value
-            elif name == b"authorization":
+            elif kind == _REQUEST_ID:
+                request_id = value
+            elif kind == _ACCEPT:
+                negotiated = accepts(value, NEGOTIATED)
+            elif kind == _PREFLIGHT:
+                preflight = value
+            elif kind == _AUTHORIZATION:
                 scheme, _, credentials = value.partition(b" ")
                 if scheme.lower() == b"bearer":
                     key = credentials.strip()
-            elif name == b"x-api-key":
+            elif kind == _API_KEY:
                 key = value.strip()
-            elif name == b"origin":
+            elif kind == _ORIGIN:
                 origin = value
-            elif name in (b"x-forwarded-for", b"x-forwarded-proto"):
+            else:
                 forwarded = True
         if forwarded and self.proxy_headers is not None:
             await self.proxy_headers(scope, receive, send)
@@ -221,10 +251,13 @@ async def _read_body(receive: Receive, length: bytes | None) -> bytes | None:
     """The whole request body, or None when it is over the limit (read no further then)."""
     if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
         return None
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):  # the body in one piece
+        body: bytes = message.get("body", b"")
+        return body if len(body) <= MAX_BODY_BYTES else None
     chunks: list[bytes] = []
     size = 0
     while True:
-        message = await receive()
         if message["type"] != "http.request":
             break
         chunk = message.get("body", b"")
@@ -234,6 +267,7 @@ async def _read_body(receive: Receive, length: bytes | None) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
+        message = await receive()
     return b"".join(chunks)
 
 

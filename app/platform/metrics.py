@@ -9,7 +9,6 @@ With PROMETHEUS_MULTIPROC_DIR set, each worker also writes its figures to a file
 import bisect
 import os
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 from pathlib import Path
 
 import orjson
@@ -30,6 +29,7 @@ RATE_LIMIT_STORE_FALLBACK = Gauge(
     multiprocess_mode="max",
 )
 _FILE_PREFIX = "backpain-requests-"
+_KNOWN_PATHS = 4096  # paths whose template is remembered; others are matched each time
 
 # (route, method, status) -> count; route -> a count per bucket (the last for +Inf), then the sum.
 Counts = dict[tuple[str, str, int], int]
@@ -147,11 +147,14 @@ class Metrics:
     def __init__(self, templates: Iterable[str], figures: RequestFigures = FIGURES) -> None:
         self.templates = [(compile_path(template)[0], template) for template in templates]
         self.figures = figures
+        self._known: dict[str, str] = {}  # path -> its template, for the paths seen most
 
     def record(self, scope: Scope, status: int, seconds: float) -> None:
         """Count one answered request."""
-        self.figures.add(self._template(scope["path"]), scope["method"], status, seconds)
-
-    @lru_cache(maxsize=4096)  # noqa: B019 - one instance per app, and paths repeat
-    def _template(self, path: str) -> str:
-        return next((template for regex, template in self.templates if regex.match(path)), "unmatched")
+        path: str = scope["path"]
+        template = self._known.get(path)
+        if template is None:
+            template = next((template for regex, template in self.templates if regex.match(path)), "unmatched")
+            if len(self._known) < _KNOWN_PATHS:
+                self._known[path] = template
+        self.figures.add(template, scope["method"], status, seconds)

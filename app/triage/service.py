@@ -6,8 +6,9 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import msgspec
 import orjson
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
@@ -71,6 +72,38 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_constant=_no_consta
 
 
 @dataclass(frozen=True)
+class _Shown:
+    """What a result at one level (None: incomplete) says in one region's voice whatever was answered;
+    read, never changed."""
+
+    rank: int | None
+    timeframe: str | None
+    title: str
+    advice: str  # unless a fired rule's action or an `advice_when` answer says otherwise
+    advice_when: tuple[tuple[str, str], ...]
+    treatments: list[dict[str, str]]
+    safety_net: list[str]
+    disclaimer: str
+
+
+def _shown(engine: Engine, voice: Voice, level: str | None, treatments: Mapping[str, list[dict[str, str]]]) -> _Shown:
+    document = engine.document
+    shown = document.levels[engine.rank[level]] if level is not None else None
+    safety = shown or document.levels[-1]
+    safety_net = [*(document.emergency_signs if engine.rank[safety.id] else ()), *safety.safety_net]
+    return _Shown(
+        rank=engine.rank[level] if level is not None else None,
+        timeframe=shown.timeframe if shown else None,
+        title=shown.title if shown else document.incomplete.title,
+        advice=voice(shown.advice if shown else document.incomplete.advice),
+        advice_when=tuple((q, voice(text)) for q, text in shown.advice_when.items()) if shown else (),
+        treatments=treatments[level] if level is not None else [],
+        safety_net=[voice(line) for line in safety_net],
+        disclaimer=voice(document.disclaimer),
+    )
+
+
+@dataclass(frozen=True)
 class Triage:
     """A compiled ruleset and everything prepared from it for serving."""
 
@@ -79,11 +112,12 @@ class Triage:
     questions: Mapping[str, dict[str, Any]]
     treatments: Mapping[str, list[dict[str, str]]]
     voices: Mapping[str | None, Voice]
+    shown: Mapping[tuple[str | None, str | None], _Shown]  # by level and region
+    quick_reader: msgspec.json.Decoder[Any]
     cache_control: bytes = b"no-store"
     question_codes: Codes = field(default_factory=dict)
     loaded_at: datetime | None = None
     offline: bytes = b"null"  # the OfflineRuleset document, for the export and the change feed
-    shown: Mapping[tuple[str | None, str | None], "_Shown"] = field(default_factory=dict)  # by level and region
     _fhir: dict[tuple[str, str, str], Representation] = field(default_factory=dict)
 
     def fhir(self, kind: str, *, base: str, publisher: str) -> Representation:
@@ -166,10 +200,10 @@ class Triage:
             if action:
                 advice = voice(action)
             else:
-                advice = next(
-                    (text for q, text in shown.advice_when if says_yes(answers.get(q), q, engine.unsure_as_yes)),
-                    advice,
-                )
+                for question, text in shown.advice_when:
+                    if says_yes(answers.get(question), question, engine.unsure_as_yes):
+                        advice = text
+                        break
         treatments = shown.treatments
         if assessment.excluded:
             treatments = [t for t in treatments if t["slug"] not in assessment.excluded]
@@ -197,8 +231,12 @@ class Triage:
             "region": voice.region,
             "services": voice.services,
             "reasons": reasons,
-            "red_flags": list(dict.fromkeys(r.spec.red_flag for r in assessment.fired if r.spec.red_flag)),
-            "next_questions": [self.questions[q.id] for q in assessment.next_questions],
+            "red_flags": list(dict.fromkeys(r.spec.red_flag for r in assessment.fired if r.spec.red_flag))
+            if assessment.fired
+            else [],
+            "next_questions": [self.questions[q.id] for q in assessment.next_questions]
+            if assessment.next_questions
+            else [],
             "treatments": treatments,
             "safety_net": shown.safety_net,
             "disclaimer": shown.disclaimer,
@@ -206,43 +244,11 @@ class Triage:
         }
 
 
-@dataclass(frozen=True)
-class _Shown:
-    """What a result at one level (None: incomplete) says in one region's voice whatever was answered;
-    read, never changed."""
-
-    rank: int | None
-    timeframe: str | None
-    title: str
-    advice: str  # unless a fired rule's action or an `advice_when` answer says otherwise
-    advice_when: tuple[tuple[str, str], ...]
-    treatments: list[dict[str, str]]
-    safety_net: list[str]
-    disclaimer: str
-
-
-def _shown(engine: Engine, voice: Voice, level: str | None, treatments: Mapping[str, list[dict[str, str]]]) -> _Shown:
-    document = engine.document
-    shown = document.levels[engine.rank[level]] if level is not None else None
-    safety = shown or document.levels[-1]
-    safety_net = [*(document.emergency_signs if engine.rank[safety.id] else ()), *safety.safety_net]
-    return _Shown(
-        rank=engine.rank[level] if level is not None else None,
-        timeframe=shown.timeframe if shown else None,
-        title=shown.title if shown else document.incomplete.title,
-        advice=voice(shown.advice if shown else document.incomplete.advice),
-        advice_when=tuple((q, voice(text)) for q, text in shown.advice_when.items()) if shown else (),
-        treatments=treatments[level] if level is not None else [],
-        safety_net=[voice(line) for line in safety_net],
-        disclaimer=voice(document.disclaimer),
-    )
-
-
 def _private(media_type: bytes, payload: bytes) -> Headers:
     """Headers of a personal result: never stored, never cached by anyone on the way."""
     return [
         (b"content-type", media_type),
-        (b"content-length", str(len(payload)).encode()),
+        (b"content-length", b"%d" % len(payload)),
         (b"cache-control", b"no-store"),
     ]
 
@@ -259,26 +265,53 @@ def _check_structure(resource: dict[str, Any]) -> None:
         raise InvalidInput("The QuestionnaireResponse is not valid FHIR; see errors.", errors=errors) from None
 
 
-def _read(body: bytes) -> Any:
-    """The body's JSON document, exactly as the strict decoder reads it.
+def _answer_type(question: QuestionSpec) -> Any:
+    if question.type == "bool":
+        return bool | Literal["unsure"] | None | msgspec.UnsetType
+    return Annotated[int, msgspec.Meta(ge=question.min, le=question.max)] | None | msgspec.UnsetType
 
-    orjson reads a body in a fraction of the time but keeps the last of a key given twice, so its
-    document is used only when it can have had no key twice: each key is followed by a colon and
-    strings may hold more, so the body's colons are never fewer than its keys, nor its keys than
-    those of the decoded body and its answers. When the two counts are equal, no key was given
-    twice, nor any object nested deeper. Anything else (an error included) is read again strictly.
-    Where orjson reads a whole number past 64 bits as a float, it is out of every question's range
-    either way, with the same error.
+
+def _quick_reader(engine: Engine) -> msgspec.json.Decoder[Any]:
+    """A decoder for bodies with nothing wrong: each answer of its question's type and range, and no
+    other field. It fails on anything else, which the strict reading then names."""
+    answers = msgspec.defstruct(
+        "Answers",
+        [(q.id, _answer_type(q), msgspec.UNSET) for q in engine.questions],
+        forbid_unknown_fields=True,
+        omit_defaults=True,
+    )
+    body = msgspec.defstruct(
+        "TriageBody",
+        [("answers", answers), ("region", str | None | msgspec.UnsetType, msgspec.UNSET)],
+        forbid_unknown_fields=True,
+    )
+    return msgspec.json.Decoder(body)
+
+
+def _quick(triage: Triage, body: bytes) -> tuple[dict[str, Answer], str | None] | None:
+    """The answers and region of a body with nothing wrong, read in one pass; None to read it strictly.
+
+    msgspec keeps the last of a key given twice, so its reading is used only when no key can have
+    been: each key is followed by a colon and strings may hold more, so the body's colons are never
+    fewer than its keys, nor its keys than the fields read (an unknown one fails). When the two
+    counts are equal, no key was given twice.
     """
     try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        pass
-    else:
-        if type(document) is dict:
-            answers = document.get("answers")
-            if len(document) + (len(answers) if type(answers) is dict else 0) == body.count(b":"):
-                return document
+        document = triage.quick_reader.decode(body)
+    except msgspec.DecodeError:
+        return None
+    answers: dict[str, Answer] = msgspec.to_builtins(document.answers)
+    region = document.region
+    given = 1 + len(answers) + (region is not msgspec.UNSET)
+    if given != body.count(b":") or (isinstance(region, str) and region not in triage.voices):
+        return None
+    if None in answers.values():  # null is unanswered
+        answers = {question: answer for question, answer in answers.items() if answer is not None}
+    return answers, region if isinstance(region, str) else None
+
+
+def _read(body: bytes) -> Any:
+    """The body's JSON document, read strictly: a key given twice is seen, and only JSON is accepted."""
     try:
         return _DECODER.decode(body.decode("utf-8"))
     except (ValueError, RecursionError):
@@ -291,6 +324,9 @@ def _duplicates(document: dict[str, Any]) -> list[str]:
 
 def parse_body(triage: Triage, body: bytes) -> tuple[dict[str, Answer], str | None]:
     """Decode `{"answers": {...}, "region": ...}` strictly: no other fields, no key twice, nothing but JSON."""
+    quick = _quick(triage, body)
+    if quick is not None:
+        return quick
     document = _read(body)
     if not isinstance(document, dict):
         raise InvalidInput("The body must be an object.", errors=[{"loc": ["body"], "msg": "must be an object"}])
@@ -351,6 +387,7 @@ def build_triage(
     levels = [*(level.id for level in document.levels), None]
     return Triage(
         engine=engine,
+        quick_reader=_quick_reader(engine),
         shown={
             (level, region): _shown(engine, voice, level, per_level)
             for region, voice in spoken.items()
