@@ -74,8 +74,11 @@ class _Lease:
     tokens: int  # requests this worker may still allow in the window
     unleased: int  # what the shared counter had left when the lease was taken
     resets_at: float
-    shown: tuple[int, int] = (-1, -1)  # the remaining count and reset the headers below say
+    # The headers of this moment, which hold while `tokens` is at least `floor` and until `stale_at`:
+    # then the remaining count or the seconds to the reset they say changes.
     headers: list[tuple[bytes, bytes]] | None = None
+    floor: int = 0
+    stale_at: float = 0.0
 
 
 def _reset(resets_at: float, now: float) -> int:
@@ -123,10 +126,12 @@ class RateLimits:
         if lease.resets_at <= now:
             return None
         lease.tokens -= 1
-        shown = (_shown(lease.unleased + lease.tokens, per_minute), _reset(lease.resets_at, now))
-        if shown != lease.shown or lease.headers is None:
-            lease.shown = shown
-            lease.headers = _headers(policy, per_minute, *shown)
+        if lease.headers is None or lease.tokens < lease.floor or now >= lease.stale_at:
+            remaining = _shown(lease.unleased + lease.tokens, per_minute)
+            reset = _reset(lease.resets_at, now)
+            lease.headers = _headers(policy, per_minute, remaining, reset)
+            lease.floor = remaining - lease.unleased
+            lease.stale_at = lease.resets_at - (reset - 1)
         return lease.headers
 
     async def hit(self, policy: str, identity: str, per_minute: int) -> Verdict:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from limits.aio.storage import MemoryStorage
 
-from app.platform.ratelimit import RateLimits
+from app.platform.ratelimit import RateLimits, Verdict, _reset
 from tests.conftest import serve
 from tests.platform.conftest import bearer
 
@@ -243,3 +243,22 @@ async def test_limits_can_be_left_to_a_gateway(fresh_url: str, key_for: Callable
         # Keys are still checked.
         assert (await client.get("/v1/admin/audit", headers=bearer(key))).status_code == 200
         assert (await client.get("/v1/admin/audit", headers=bearer(key + "x"))).status_code == 401
+
+
+@pytest.mark.parametrize("per_minute", [20_050, 1_000_050])  # leases that cross a rounding step
+async def test_spent_tokens_show_the_headers_of_their_moment(per_minute: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The headers a spent token gets are kept between changes, but always say what a fresh count would."""
+    limits = RateLimits()
+    clock = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    verdict = await limits.hit("anonymous", "1.2.3.4", per_minute)
+    lease = limits._leases[("anonymous", "1.2.3.4", per_minute)]
+    while lease.tokens:
+        clock[0] += 0.37  # the reset moves on while the lease lasts
+        if clock[0] >= lease.resets_at:
+            break
+        headers = limits.spend("anonymous", "1.2.3.4", per_minute)
+        assert headers is not None
+        fresh = Verdict(True, "anonymous", per_minute, lease.unleased + lease.tokens, _reset(lease.resets_at, clock[0]))
+        assert headers == fresh.headers
+    assert verdict.allowed
