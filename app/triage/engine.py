@@ -198,8 +198,20 @@ def _holds(test: _Test, answers: Mapping[str, Answer], as_yes: frozenset[str]) -
 
 
 def _fires(tests: tuple[_Test, ...], answers: Mapping[str, Answer], as_yes: frozenset[str]) -> bool:
-    for test in tests:  # noqa: SIM110 - a loop, not all(): no generator made per rule
-        if not _holds(test, answers, as_yes):
+    """Whether every test holds: `_holds`, with its commonest cases written out (no call per test)."""
+    for test in tests:
+        question, kind, value = test
+        answer = answers.get(question)
+        if kind == _IS and type(answer) is bool:
+            if not answer:
+                return False
+        elif kind == _LT and type(answer) is int:
+            if answer >= value:
+                return False
+        elif kind == _GE and type(answer) is int:
+            if answer < value:
+                return False
+        elif not _holds(test, answers, as_yes):
             return False
     return True
 
@@ -225,13 +237,12 @@ def assess(engine: Engine, answers: Mapping[str, Answer]) -> Assessment:
     # Most answers are no, and most rules start with a yes (or an "unsure") to one question: only the
     # rules that such an answer (or nothing) opens are tried, in their order.
     places = [*engine.ungated]
-    for question in [question for question, answer in answers.items() if answer is True]:
-        places += engine.by_yes.get(question, ())
-    if UNSURE in answers.values():
-        for question in [question for question, answer in answers.items() if answer == UNSURE]:
+    opening = [q for q, answer in answers.items() if answer is not False and (answer is True or answer == UNSURE)]
+    for question in opening:
+        if answers[question] is True or question in as_yes:
+            places += engine.by_yes.get(question, ())
+        if answers[question] == UNSURE:
             places += engine.by_unsure.get(question, ())
-            if question in as_yes:
-                places += engine.by_yes.get(question, ())
     places.sort()
     rules = engine.rules
     fired = [rules[place] for place in places if _fires(rules[place].tests, answers, as_yes)]

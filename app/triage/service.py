@@ -267,8 +267,8 @@ def _check_structure(resource: dict[str, Any]) -> None:
 
 def _answer_type(question: QuestionSpec) -> Any:
     if question.type == "bool":
-        return bool | Literal["unsure"] | None | msgspec.UnsetType
-    return Annotated[int, msgspec.Meta(ge=question.min, le=question.max)] | None | msgspec.UnsetType
+        return bool | Literal["unsure"] | None
+    return Annotated[int, msgspec.Meta(ge=question.min, le=question.max)] | None
 
 
 def _quick_reader(engine: Engine) -> msgspec.json.Decoder[Any]:
@@ -276,7 +276,7 @@ def _quick_reader(engine: Engine) -> msgspec.json.Decoder[Any]:
     other field. It fails on anything else, which the strict reading then names."""
     answers = msgspec.defstruct(
         "Answers",
-        [(q.id, _answer_type(q), msgspec.UNSET) for q in engine.questions],
+        [(q.id, _answer_type(q), None) for q in engine.questions],  # unanswered: left out when read
         forbid_unknown_fields=True,
         omit_defaults=True,
     )
@@ -293,8 +293,8 @@ def _quick(triage: Triage, body: bytes) -> tuple[dict[str, Answer], str | None] 
 
     msgspec keeps the last of a key given twice, so its reading is used only when no key can have
     been: each key is followed by a colon and strings may hold more, so the body's colons are never
-    fewer than its keys, nor its keys than the fields read (an unknown one fails). When the two
-    counts are equal, no key was given twice.
+    fewer than its keys, nor its keys than the fields read (an unknown one fails, and null answers
+    are left out). When the two counts are equal, no key was given twice, and no answer was null.
     """
     try:
         document = triage.quick_reader.decode(body)
@@ -305,8 +305,6 @@ def _quick(triage: Triage, body: bytes) -> tuple[dict[str, Answer], str | None] 
     given = 1 + len(answers) + (region is not msgspec.UNSET)
     if given != body.count(b":") or (isinstance(region, str) and region not in triage.voices):
         return None
-    if None in answers.values():  # null is unanswered
-        answers = {question: answer for question, answer in answers.items() if answer is not None}
     return answers, region if isinstance(region, str) else None
 
 
