@@ -28,6 +28,7 @@ from app.core.db import alembic_config, make_engine
 from app.serving.snapshot import Snapshot
 from bench.load import Result, run_load
 from seed.loader import item_id, load_seed
+from tests.conftest import make_key
 from tests.net import free_port
 from tests.triage.answers import answers
 
@@ -155,23 +156,26 @@ IDENTITY = {"Accept-Encoding": "identity"}
 
 @dataclass(frozen=True)
 class Case:
-    """One measured request."""
+    """One measured request; `keyed` sends the bench's API key."""
 
     name: str
     path: str
     status: int
     body: bytes | None = None
+    keyed: bool = False
 
 
-def check(case: Case, port: int, conditional: dict[str, str]) -> None:
+def check(case: Case, port: int, headers: dict[str, str]) -> None:
     """The server answers the case as expected before it is measured."""
     url = f"http://127.0.0.1:{port}{case.path}"
     if case.body is not None:
-        got = httpx.post(url, content=case.body, headers=JSON)
+        got = httpx.post(url, content=case.body, headers=headers)
         assert got.json().get("level", "self_care") == "self_care", got.text
     else:
-        got = httpx.get(url, headers={**IDENTITY, **(conditional if case.status == 304 else {})})
+        got = httpx.get(url, headers={**IDENTITY, **headers})
     assert got.status_code == case.status, (case, got.status_code)
+    if case.keyed and "ratelimit-policy" in got.headers:  # counted against the key, not the address
+        assert got.headers["ratelimit-policy"].startswith('"key"'), got.headers
 
 
 def etag_of(port: int) -> str:
@@ -179,11 +183,21 @@ def etag_of(port: int) -> str:
     return httpx.get(f"http://127.0.0.1:{port}{DETAIL}", headers=IDENTITY).headers["etag"]
 
 
-def capture(port: int, etag: str) -> list[dict[str, object]]:
+def capture(port: int, etag: str, key: str) -> list[dict[str, object]]:
     """The API's exact responses, for the bare app to replay."""
     out = []
-    for path, inm in ((DETAIL, ""), (LIST, ""), (DETAIL, etag), (TRIAGE, "")):
-        headers = {**IDENTITY, **({"If-None-Match": inm} if inm else {})}
+    for path, inm, keyed in (
+        (DETAIL, "", False),
+        (LIST, "", False),
+        (DETAIL, etag, False),
+        (TRIAGE, "", False),
+        (DETAIL, "", True),
+    ):
+        headers = {
+            **IDENTITY,
+            **({"If-None-Match": inm} if inm else {}),
+            **({"Authorization": f"Bearer {key}"} if keyed else {}),
+        }
         if path == TRIAGE:
             response = httpx.post(f"http://127.0.0.1:{port}{path}", content=SELF_CARE, headers={**headers, **JSON})
         else:
@@ -193,6 +207,7 @@ def capture(port: int, etag: str) -> list[dict[str, object]]:
             {
                 "path": path,
                 "if_none_match": inm,
+                "keyed": keyed,
                 "status": response.status_code,
                 "headers": kept,
                 "body": response.text,
@@ -216,23 +231,31 @@ def main() -> None:
         for name, url in urls.items():
             print(f"snapshot build ({name}): {snapshot_build_seconds(url) * 1000:.0f} ms (median of 3)")
 
-        with servers(urls, tmp, args.redis) as (ports, pids):
+        # One key per database, its limit too high to refuse: a keyed call's cost is measured too.
+        made = {url: make_key(url, "read", name="bench", rate_limit_per_minute=10**9) for url in set(urls.values())}
+        with servers(urls, tmp, args.redis, made) as (ports, pids):
             names = list(ports)
+            keys = {name: made[urls.get(name, urls["api"])] for name in names}
             cases = [
                 Case("condition detail", DETAIL, 200),
                 Case("treatments list", LIST, 200),
                 Case("304 revalidation", DETAIL, 304),
                 Case("triage POST", TRIAGE, 200, SELF_CARE),
+                Case("detail, with key", DETAIL, 200, keyed=True),
             ]
             conditional = {name: {"If-None-Match": etag_of(ports[name])} for name in names}
 
+            def headers_of(case: Case, name: str) -> dict[str, str]:
+                if case.keyed:
+                    return {"Authorization": f"Bearer {keys[name]}"}
+                return conditional[name] if case.status == 304 else JSON if case.body else {}
+
             def measure(case: Case, name: str, seconds: float) -> Result:
-                headers = conditional[name] if case.status == 304 else JSON if case.body else {}
-                return run_load(ports[name], case.path, headers, seconds, case.body)
+                return run_load(ports[name], case.path, headers_of(case, name), seconds, case.body)
 
             for case in cases:  # check what is measured, then warm up
                 for name in names:
-                    check(case, ports[name], conditional[name])
+                    check(case, ports[name], headers_of(case, name))
                     measure(case, name, 1)
             results: dict[tuple[str, str], list[Result]] = {}
             for round_no in range(args.rounds):
@@ -259,7 +282,9 @@ def redis_available(url: str) -> bool:
 
 
 @contextmanager
-def servers(urls: dict[str, str], tmp: str, redis_url: str) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
+def servers(
+    urls: dict[str, str], tmp: str, redis_url: str, keys: dict[str, str]
+) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
     """Start every API server, capture its bytes, then start the bare baseline."""
     configs = {
         "api": {"DATABASE_URL": urls["api"], **COUNTED},
@@ -278,7 +303,7 @@ def servers(urls: dict[str, str], tmp: str, redis_url: str) -> Iterator[tuple[di
         for name, env in configs.items():
             ports[name], pids[name] = stack.enter_context(server("app.main:app", env))
         capture_file = Path(tmp, "capture.json")
-        capture_file.write_text(json.dumps(capture(ports["api"], etag_of(ports["api"]))))
+        capture_file.write_text(json.dumps(capture(ports["api"], etag_of(ports["api"]), keys[urls["api"]])))
         ports["bare"], pids["bare"] = stack.enter_context(
             server("bench.bare:app", {"BENCH_CAPTURE": str(capture_file)})
         )
