@@ -73,8 +73,8 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_constant=_no_consta
 
 @dataclass(frozen=True)
 class _Shown:
-    """What a result at one level (None: incomplete) says in one region's voice whatever was answered;
-    read, never changed."""
+    """What a result at one level (None: incomplete) says in one region's voice, whatever the answers:
+    shared by every such result, so never changed."""
 
     rank: int | None
     timeframe: str | None
@@ -316,24 +316,20 @@ def _read(body: bytes) -> Any:
         raise BadRequest("The request body is not valid JSON.") from None
 
 
-def _duplicates(document: dict[str, Any]) -> list[str]:
-    return document.duplicates if isinstance(document, _Object) else []
-
-
 def parse_body(triage: Triage, body: bytes) -> tuple[dict[str, Answer], str | None]:
     """Decode `{"answers": {...}, "region": ...}` strictly: no other fields, no key twice, nothing but JSON."""
     quick = _quick(triage, body)
     if quick is not None:
         return quick
     document = _read(body)
-    if not isinstance(document, dict):
+    if not isinstance(document, _Object):
         raise InvalidInput("The body must be an object.", errors=[{"loc": ["body"], "msg": "must be an object"}])
     errors = [{"loc": ["body", name], "msg": "unknown field"} for name in document if name not in _BODY_FIELDS]
-    errors += [{"loc": ["body", name], "msg": "given more than once"} for name in _duplicates(document)]
+    errors += [{"loc": ["body", name], "msg": "given more than once"} for name in document.duplicates]
     if "answers" not in document:
         errors.append({"loc": ["body", "answers"], "msg": "field required"})
-    elif isinstance(answers := document["answers"], dict):  # a JSON object: its duplicates are known
-        errors += [{"loc": ["body", "answers", q], "msg": "answered more than once"} for q in _duplicates(answers)]
+    elif isinstance(answers := document["answers"], _Object):  # a JSON object: its duplicates are known
+        errors += [{"loc": ["body", "answers", q], "msg": "answered more than once"} for q in answers.duplicates]
     region = document.get("region")
     if region is not None and not (isinstance(region, str) and region in triage.voices):
         known = sorted(code for code in triage.voices if code is not None)
