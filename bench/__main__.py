@@ -232,7 +232,7 @@ def main() -> None:
 
         # One key per database, its limit too high to refuse: a keyed call's cost is measured too.
         made = {url: make_key(url, "read", name="bench", rate_limit_per_minute=10**9) for url in set(urls.values())}
-        with servers(urls, tmp, args.redis, made) as (ports, pids):
+        with servers(urls, tmp, args.redis, made[urls["api"]]) as (ports, pids):
             names = list(ports)
             keys = {name: made[urls.get(name, urls["api"])] for name in names}
             cases = [
@@ -282,9 +282,9 @@ def redis_available(url: str) -> bool:
 
 @contextmanager
 def servers(
-    urls: dict[str, str], tmp: str, redis_url: str, keys: dict[str, str]
+    urls: dict[str, str], tmp: str, redis_url: str, key: str
 ) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
-    """Start every API server, capture its bytes, then start the bare baseline."""
+    """Start every API server, capture its bytes (keyed ones with `key`), then start the bare baseline."""
     configs = {
         "api": {"DATABASE_URL": urls["api"], **COUNTED},
         "no limits": {"DATABASE_URL": urls["api"], "RATE_LIMIT_ENABLED": "false"},
@@ -302,7 +302,7 @@ def servers(
         for name, env in configs.items():
             ports[name], pids[name] = stack.enter_context(server("app.main:app", env))
         capture_file = Path(tmp, "capture.json")
-        capture_file.write_text(json.dumps(capture(ports["api"], etag_of(ports["api"]), keys[urls["api"]])))
+        capture_file.write_text(json.dumps(capture(ports["api"], etag_of(ports["api"]), key)))
         ports["bare"], pids["bare"] = stack.enter_context(
             server("bench.bare:app", {"BENCH_CAPTURE": str(capture_file)})
         )
