@@ -52,11 +52,12 @@ test-fast: setup $(FHIR_DIR)/node_modules/.installed ## the inner loop: SQLite o
 	$(UV) run --frozen pytest -n 2 --dist worksteal -m "not slow and not postgres" -q \
 		--ignore=tests/test_schemathesis.py --ignore=tests/widget --ignore=tests/deploy
 
-lint: setup $(SPECTRAL_DIR)/node_modules/.installed ## ruff, mypy (strict), import contracts, typos, hadolint, Spectral
+lint: setup $(SPECTRAL_DIR)/node_modules/.installed ## ruff, mypy (strict), import contracts, runtime dependencies (deptry), typos, hadolint, Spectral
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
 	$(UV) run --frozen lint-imports
+	$(UV) run --frozen deptry .
 	$(UV) run --frozen typos
 	$(UV) run --frozen hadolint Dockerfile
 	@mkdir -p var

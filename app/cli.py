@@ -96,16 +96,26 @@ def serve(
     """Migrate and seed (unless --no-prepare), then serve the API with uvicorn."""
     if prepare_first:
         _registered("prepare")()
+    run_server("app.main:app", host=host, port=port, workers=workers)
+
+
+def run_server(target: str, *, host: str, port: int, workers: int, factory: bool = False) -> None:
+    """Serve an ASGI app with uvicorn as the service runs: `serve` gives it the API."""
+    settings = get_settings()
     uvicorn.run(
-        "app.main:app",
+        target,
+        factory=factory,
         host=host,
         port=port,
         workers=workers,
-        log_level=get_settings().log_level,
+        log_level=settings.log_level,
         # The app applies FORWARDED_ALLOW_IPS itself, so the server must not rewrite the client first.
         proxy_headers=False,
         # Bounded header size and time, and problem+json for what the server itself refuses.
         http=BoundedHttpToolsProtocol,
+        # After SIGTERM, requests still open (a slow client, a long body) are closed at this limit;
+        # a worker whose loop is blocked is ended by its watchdog sooner.
+        timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
     )
 
 

@@ -20,6 +20,7 @@ from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
 from app.core.http import public_cache_control
 from app.core.logs import install_log_redaction
+from app.core.watchdog import Watchdog
 from app.infobutton.router import router as infobutton_router
 from app.platform.editing.router import router as editing_router
 from app.platform.guard import UNLIMITED_PATHS, Guard
@@ -107,7 +108,12 @@ def create_app(settings: Settings | None = None) -> Edge:
                 courier.close()
 
         tasks = [asyncio.create_task(keep_fresh()), asyncio.create_task(deliver_webhooks())]
+        watchdog = Watchdog(settings.worker_stall_seconds) if settings.worker_stall_seconds else None
+        if watchdog is not None:
+            watchdog.start(asyncio.get_running_loop())
         yield
+        if watchdog is not None:
+            watchdog.stop()
         for task in tasks:
             task.cancel()
             with suppress(asyncio.CancelledError):

@@ -179,6 +179,9 @@ SLOW = (
     "tests/widget/",
     "tests/deploy/",
     "tests/platform/test_workers.py",
+    "tests/platform/test_bursts.py",
+    "tests/core/test_watchdog.py::test_a_stalled",
+    "tests/core/test_watchdog.py::test_sigterm",
     "tests/test_schemathesis.py",
     # the tests that start `backpain serve` or the command in a process of its own
     "tests/core/test_logs.py::test_the_served_access_log",
@@ -216,6 +219,8 @@ async def serve(
     Rate limits are lifted unless a test sets them: most tests make many calls from one address.
     """
     settings.setdefault("rate_limit_anonymous_per_minute", 1_000_000)
+    # The watchdog ends the process whose loop stalls: here that would be the test run itself.
+    settings.setdefault("worker_stall_seconds", 0)
     app = create_app(Settings(database_url=url, snapshot_refresh_seconds=refresh, fast_path_enabled=fast, **settings))
     api = api_of(app)
     async with api.router.lifespan_context(api):

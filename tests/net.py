@@ -106,4 +106,9 @@ def served(url: str, *, output: IO[bytes] | int = subprocess.DEVNULL, env: Mappi
         yield base
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+            raise AssertionError("the server did not stop within 10 s of SIGTERM") from None

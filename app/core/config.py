@@ -49,7 +49,9 @@ class Settings(BaseSettings):
         ge=1,
         description=(
             "Requests per minute from one client IP with a key locked to origins (a clinic's widget key),"
-            " on top of the key's own limit, so one address cannot use up a clinic's key."
+            " on top of the key's own limit, so one address cannot use up a clinic's key. A whole triage in"
+            " the widget, with the guide, costs 11 requests (9 with the key): 120 lets ten people behind one"
+            " address (a clinic's Wi-Fi, a kiosk) each complete one in the same minute, five with room to spare."
         ),
     )
     forwarded_allow_ips: str = Field(
@@ -103,6 +105,19 @@ class Settings(BaseSettings):
     )
     webhook_timeout_seconds: float = Field(
         default=10.0, gt=0, le=60, description="How long a webhook receiver has to answer one delivery."
+    )
+    worker_stall_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "A worker whose event loop is blocked this long is logged with its stack and ended, so that its"
+            " supervisor starts a new one; 0 turns the watchdog off."
+        ),
+    )
+    graceful_shutdown_seconds: int = Field(
+        default=8,
+        gt=0,
+        description="After SIGTERM, how long open requests may finish before the server closes them and exits.",
     )
     content_license: str | None = Field(
         default=None, description="URL of the licence the content is offered under, for the JSON-LD output."

@@ -139,11 +139,13 @@ class RateLimits:
         key = (policy, identity, per_minute)
         now = time.time()
         lease = self._leases.get(key)
+        # Each turn awaits a lease request that has not finished (it is taken out of `_asking` as it
+        # finishes), so it yields to the loop; and each request counts against the store, so the shared
+        # counter grows until the lease has tokens or nothing is left unleased.
         while lease is None or lease.resets_at <= now or (lease.tokens == 0 and lease.unleased > 0):
             asking = self._asking.get(key)
-            if asking is None:
-                asking = self._asking[key] = asyncio.ensure_future(self._lease(policy, identity, per_minute))
-                asking.add_done_callback(lambda _: self._asking.pop(key, None))
+            if asking is None or asking.done():
+                asking = self._asking[key] = asyncio.ensure_future(self._ask(key))
             lease = await asyncio.shield(asking)
             now = time.time()
         allowed = lease.tokens > 0
@@ -173,6 +175,13 @@ class RateLimits:
                     self.failing = False
                 return count, resets_at
         return await self.local.incr(key, item.get_expiry(), amount=size), await self.local.get_expiry(key)
+
+    async def _ask(self, key: tuple[str, str, int]) -> _Lease:
+        """One lease request shared by the requests that wait for it; no longer shared once it ends."""
+        try:
+            return await self._lease(*key)
+        finally:
+            self._asking.pop(key, None)
 
     async def _lease(self, policy: str, identity: str, per_minute: int) -> _Lease:
         item = self._items.get(per_minute)

@@ -3,6 +3,8 @@
 import asyncio
 import re
 import socket
+import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
@@ -121,8 +123,12 @@ async def test_redis_counters_are_shared_by_every_app(
 class SlowStorage(MemoryStorage):
     """Counters in memory that answer after a pause, as a network store does: concurrent requests overlap."""
 
+    def __init__(self, pause: float = 0.002) -> None:
+        super().__init__()
+        self.pause = pause
+
     async def incr(self, key: str, expiry: float, amount: int = 1) -> int:
-        await asyncio.sleep(0.002)
+        await asyncio.sleep(self.pause)
         return await super().incr(key, expiry, amount=amount)
 
 
@@ -133,6 +139,34 @@ async def test_concurrent_hits_within_the_limit_are_all_allowed() -> None:
     assert sum(v.allowed for v in verdicts) == 600
     over = await asyncio.gather(*(limits.hit("key", "k", 1200) for _ in range(700)))
     assert sum(v.allowed for v in over) == 600  # exactly the limit, no more
+
+
+# Requests that arrive in waves, each wave in the loop turn in which the previous lease request ends:
+# there, a finished request used to be found still shared, returned at once, and spun the loop.
+WAVES = """
+import asyncio
+from app.platform.ratelimit import RateLimits
+from tests.platform.test_ratelimit import SlowStorage
+
+async def arrive(limits, address, at):
+    await asyncio.sleep(at)
+    return await limits.hit("anonymous", address, 60)
+
+async def main():
+    limits = RateLimits()
+    limits.storage = limits.local = SlowStorage(0.001)
+    for address in range(5):
+        verdicts = await asyncio.gather(*(arrive(limits, str(address), n // 10 * 0.001) for n in range(100)))
+        print(sum(v.allowed for v in verdicts))
+
+asyncio.run(main())
+"""
+
+
+def test_one_token_leases_asked_for_in_waves_never_spin() -> None:
+    # In a process of its own: a loop that spins never yields, so no timeout inside it could fire.
+    done = subprocess.run([sys.executable, "-c", WAVES], capture_output=True, text=True, timeout=20, check=True)
+    assert done.stdout.split() == ["60"] * 5
 
 
 async def test_two_workers_on_redis_allow_exactly_the_limit_under_concurrency(redis_url: str) -> None:
