@@ -1,7 +1,6 @@
 """Application factory: routers, middleware and lifespan."""
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
@@ -30,7 +29,7 @@ from app.platform.metrics import FIGURES, Metrics
 from app.platform.metrics import router as metrics_router
 from app.platform.ratelimit import RateLimits
 from app.platform.webhooks.router import router as webhooks_router
-from app.platform.webhooks.service import Courier, deliver_due
+from app.platform.webhooks.worker import run_deliveries
 from app.search.router import router as search_router
 from app.serving.fastpath import snapshot_responder, triage_responder
 from app.serving.snapshot import SnapshotStore
@@ -44,8 +43,6 @@ from app.widget.router import router as widget_router
 
 DESCRIPTION = """Structured, cited guidance on back spasms: causes, symptoms, treatments and
 red flags. Every error is an RFC 9457 problem (`application/problem+json`)."""
-
-logger = logging.getLogger("app.main")
 
 
 def create_app(settings: Settings | None = None) -> Edge:
@@ -82,32 +79,7 @@ def create_app(settings: Settings | None = None) -> Edge:
                 await asyncio.sleep(settings.snapshot_refresh_seconds)
                 await run_in_threadpool(refresh)
 
-        async def deliver_webhooks() -> None:
-            failing = False
-            courier = Courier(settings.webhook_timeout_seconds)
-            try:
-                while True:
-                    await asyncio.sleep(settings.webhook_poll_seconds)
-                    try:
-                        await run_in_threadpool(
-                            deliver_due,
-                            engine,
-                            client=courier.client,
-                            allow_loopback=settings.webhooks_allow_loopback,
-                            max_failures=settings.webhook_max_failures,
-                        )
-                    except Exception as exc:  # a database outage: the outbox keeps them until it is back
-                        if not failing:  # once per outage, not once per poll
-                            logger.warning("webhook delivery paused: %s", type(exc).__name__)
-                        failing = True
-                    else:
-                        if failing:
-                            logger.warning("webhook delivery resumed")
-                        failing = False
-            finally:
-                courier.close()
-
-        tasks = [asyncio.create_task(keep_fresh()), asyncio.create_task(deliver_webhooks())]
+        tasks = [asyncio.create_task(keep_fresh()), asyncio.create_task(run_deliveries(engine, settings))]
         watchdog = Watchdog(settings.worker_stall_seconds) if settings.worker_stall_seconds else None
         if watchdog is not None:
             watchdog.start(asyncio.get_running_loop())

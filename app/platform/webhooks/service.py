@@ -1,34 +1,35 @@
-"""Webhook endpoints, the outbox written with each change, and the worker that delivers it: signed as
-Standard Webhooks, at least once, in order per endpoint, retried with exponential back-off and jitter."""
+"""Webhook endpoints and the outbox written with each change: registration, secrets, signatures (Standard
+Webhooks) and the retry schedule; `worker` delivers the outbox."""
 
 import base64
-import logging
 import random
 import secrets
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-import orjson
-from sqlalchemy import Engine, func, inspect, update
 from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, inspect, update
 from sqlmodel import Session, col, select
 
 from app.core.errors import InvalidInput, NotFound
 from app.platform.webhooks.models import WebhookDelivery, WebhookEndpoint
 from app.platform.webhooks.urls import UnsafeUrl, check_url
 
-if TYPE_CHECKING:
-    import httpx
-
-logger = logging.getLogger("app.webhooks")
-
 ROTATION_GRACE = timedelta(days=1)
-LEASE = timedelta(seconds=60)
 FIRST_RETRY_SECONDS = 5.0
 LONGEST_RETRY_SECONDS = 3600.0
-_ERROR_MAX = 500
+
+
+class SigningKeys(Protocol):
+    """What signs a delivery: an endpoint's secret, and its previous one during a rotation."""
+
+    @property
+    def secret(self) -> str: ...
+    @property
+    def previous_secret(self) -> str | None: ...
+    @property
+    def previous_secret_until(self) -> datetime | None: ...
 
 
 def _secret() -> str:
@@ -149,7 +150,7 @@ def enqueue(session: Session, event: str, data: dict[str, Any], *, at: datetime)
             )
 
 
-def signature(endpoint: WebhookEndpoint, message_id: str, at: datetime, body: str) -> str:
+def signature(endpoint: SigningKeys, message_id: str, at: datetime, body: str) -> str:
     """The `webhook-signature` header: by the current secret, and by the previous one during a rotation."""
     keys = [endpoint.secret]
     until = endpoint.previous_secret_until
@@ -164,142 +165,3 @@ def retry_delay(attempts: int, *, first: float = FIRST_RETRY_SECONDS) -> timedel
     """Exponential back-off with jitter: about first·2ⁿ⁻¹ seconds (at most an hour), less up to a half."""
     ceiling = min(LONGEST_RETRY_SECONDS, first * 2 ** (attempts - 1))
     return timedelta(seconds=ceiling * random.uniform(0.5, 1.0))
-
-
-def _claim(session: Session, endpoint_id: uuid.UUID, now: datetime) -> bool:
-    """Hold an endpoint for this worker, so that one worker at a time delivers its events, in order."""
-    free = col(WebhookEndpoint.lease_until).is_(None) | (col(WebhookEndpoint.lease_until) < now)
-    claimed = session.execute(
-        update(WebhookEndpoint).where(col(WebhookEndpoint.id) == endpoint_id, free).values(lease_until=now + LEASE)
-    )
-    session.commit()
-    return bool(claimed.rowcount)  # type: ignore[attr-defined]
-
-
-class Courier:
-    """A worker's HTTP client for deliveries, made with its first one: a worker with nothing to deliver
-    never loads httpx and what it brings (about 7 MB)."""
-
-    def __init__(self, timeout: float) -> None:
-        self.timeout = timeout
-        self._client: httpx.Client | None = None
-
-    def client(self) -> "httpx.Client":
-        if self._client is None:
-            import httpx
-
-            self._client = httpx.Client(timeout=self.timeout, follow_redirects=False)
-        return self._client
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-
-
-def deliver_due(
-    engine: Engine,
-    *,
-    client: Callable[[], "httpx.Client"],
-    allow_loopback: bool,
-    max_failures: int,
-    first_retry: float = FIRST_RETRY_SECONDS,
-) -> int:
-    """Deliver what is due, endpoint by endpoint, oldest event first; an endpoint whose oldest event
-    fails waits for its retry, so that events arrive in order. `client` is asked for the HTTP client
-    only when something is due. Returns how many were delivered."""
-    delivered = 0
-    with Session(engine) as session:
-        now = datetime.now(UTC)
-        due = session.exec(
-            select(WebhookDelivery.endpoint_id)
-            .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
-            .where(
-                col(WebhookDelivery.delivered_at).is_(None),
-                col(WebhookDelivery.next_attempt_at) <= now,
-                col(WebhookEndpoint.disabled_at).is_(None),
-            )
-            .distinct()
-        ).all()
-        for endpoint_id in due:
-            if not _claim(session, endpoint_id, now):
-                continue
-            try:
-                delivered += _deliver_to(session, endpoint_id, client(), allow_loopback, max_failures, first_retry)
-            finally:
-                session.execute(
-                    update(WebhookEndpoint).where(col(WebhookEndpoint.id) == endpoint_id).values(lease_until=None)
-                )
-                session.commit()
-    return delivered
-
-
-def _deliver_to(
-    session: Session,
-    endpoint_id: uuid.UUID,
-    client: "httpx.Client",
-    allow_loopback: bool,
-    max_failures: int,
-    first_retry: float,
-) -> int:
-    endpoint = session.get(WebhookEndpoint, endpoint_id)
-    delivered = 0
-    while endpoint is not None and endpoint.disabled_at is None:
-        delivery = session.exec(
-            select(WebhookDelivery)
-            .where(col(WebhookDelivery.endpoint_id) == endpoint_id, col(WebhookDelivery.delivered_at).is_(None))
-            .order_by(col(WebhookDelivery.id))
-            .limit(1)
-        ).first()
-        now = datetime.now(UTC)
-        if delivery is None or delivery.next_attempt_at.replace(tzinfo=UTC) > now:
-            return delivered
-        status, error = _send(endpoint, delivery, client, allow_loopback, now)
-        delivery.attempts += 1
-        delivery.last_status = status
-        if error is None:
-            delivery.delivered_at, delivery.last_error = now, None
-            endpoint.failures = 0
-            delivered += 1
-        else:
-            delivery.last_error = error[:_ERROR_MAX]
-            delivery.next_attempt_at = now + retry_delay(delivery.attempts, first=first_retry)
-            endpoint.failures += 1
-            if endpoint.failures >= max_failures:
-                endpoint.disabled_at = now
-                endpoint.disabled_reason = f"{endpoint.failures} attempts in a row failed; the last: {error}"[
-                    :_ERROR_MAX
-                ]
-                logger.warning("webhook endpoint %s disabled after %s failures", endpoint.id, endpoint.failures)
-        session.add(delivery)
-        session.add(endpoint)
-        session.commit()
-        if error is not None:
-            return delivered
-    return delivered
-
-
-def _send(
-    endpoint: WebhookEndpoint, delivery: WebhookDelivery, client: "httpx.Client", allow_loopback: bool, now: datetime
-) -> tuple[int | None, str | None]:
-    """POST one event: its HTTP status, and what went wrong (None when it was acknowledged with a 2xx)."""
-    try:
-        check_url(endpoint.url, allow_loopback=allow_loopback)
-    except UnsafeUrl as unsafe:
-        return None, f"refused: {unsafe}"
-    body = orjson.dumps(delivery.payload).decode()
-    headers = {
-        "content-type": "application/json",
-        "webhook-id": delivery.message_id,
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": signature(endpoint, delivery.message_id, now, body),
-        "user-agent": "backpain-webhooks",
-    }
-    import httpx  # already loaded with the client
-
-    try:
-        response = client.post(endpoint.url, content=body, headers=headers)
-    except httpx.HTTPError as failed:
-        return None, f"{type(failed).__name__}: {failed}"
-    if 200 <= response.status_code < 300:
-        return response.status_code, None
-    return response.status_code, f"HTTP {response.status_code}"

@@ -1,9 +1,13 @@
-"""Webhook URLs that may be called: public HTTPS addresses only (no private, link-local or metadata
-addresses), checked when an endpoint is registered and again before each delivery."""
+"""Webhook URLs that may be called: well-formed for the HTTP client, to public HTTPS addresses only (no
+private, link-local or metadata addresses), checked when an endpoint is registered and before each delivery."""
 
 import ipaddress
+import re
 import socket
-from urllib.parse import urlsplit
+
+# A DNS name as the client sends it (IDNA already applied): letters, digits, hyphens and underscores in
+# labels of at most 63, dot-separated, with an optional final dot.
+_NAME = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)(\.(?!-)[a-z0-9_-]{1,63}(?<!-))*\.?$")
 
 
 class UnsafeUrl(ValueError):
@@ -24,26 +28,39 @@ def _addresses(host: str, port: int) -> set[ipaddress.IPv4Address | ipaddress.IP
     return addresses
 
 
+def _parts(url: str) -> tuple[str, str, int]:
+    """Scheme, host and port as the HTTP client reads them (the same parser, so what passes here is
+    what it sends); UnsafeUrl for anything it would refuse or could not connect to."""
+    import httpx  # loaded with the first registration or delivery, as the client is
+
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise UnsafeUrl("it is not a valid URL") from None
+    if parsed.userinfo:
+        raise UnsafeUrl("a webhook URL carries no user name or password")
+    host = parsed.raw_host.decode("ascii")
+    if not host:
+        raise UnsafeUrl("a webhook URL needs a host")
+    if ":" not in host and not _NAME.match(host):  # httpx has checked IPv6 literals already
+        raise UnsafeUrl("the host is not a valid host name")
+    port = parsed.port if parsed.port is not None else 443 if parsed.scheme == "https" else 80
+    if not 1 <= port <= 65535:
+        raise UnsafeUrl("the port is not valid: 1 to 65535")
+    return parsed.scheme, host, port
+
+
 def check_url(url: str, *, allow_loopback: bool) -> None:
     """UnsafeUrl unless the URL is https to public addresses only (or, with `allow_loopback`, for
     development, http or https to this machine)."""
-    parts = urlsplit(url)
-    if parts.username is not None or parts.password is not None:
-        raise UnsafeUrl("a webhook URL carries no user name or password")
-    host = parts.hostname
-    if not host:
-        raise UnsafeUrl("a webhook URL needs a host")
-    if parts.scheme != "https" and not (allow_loopback and parts.scheme == "http"):
+    scheme, host, port = _parts(url)
+    if scheme != "https" and not (allow_loopback and scheme == "http"):
         raise UnsafeUrl("a webhook URL must use https")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise UnsafeUrl("the port is not valid") from None
     addresses = _addresses(host, port)
     loopback = all(ip.is_loopback for ip in addresses)
-    if allow_loopback and loopback and parts.scheme in ("http", "https"):
+    if allow_loopback and loopback:
         return
-    if parts.scheme != "https":
+    if scheme != "https":
         raise UnsafeUrl("a webhook URL must use https")
     for ip in addresses:
         # is_global is false for private, shared, link-local (cloud metadata lives there), loopback,
