@@ -450,19 +450,51 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
     return date.toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
   }
 
+  /** The API's own offline engine (`/triage-engine.js`) with the ruleset in force (from `/v1/export`), as
+   * `answers => result`: the answers are assessed as they are given without a request each. Null when
+   * either cannot be had, or the engine refuses the ruleset or the region: the API then assesses each answer. */
+  async function localEngine(host) {
+    try {
+      const [engine, exported] = await Promise.all([import(`${host.apiBase}/triage-engine.js`), host.api("/v1/export")]);
+      const { ruleset } = exported;
+      const treatments = exported.data.filter((item) => item.type === "treatment");
+      const evaluate = (answers) => engine.assess(ruleset, answers, { region: host.region, treatments });
+      evaluate({}); // throws for a ruleset or region it cannot evaluate
+      evaluate.version = ruleset.version;
+      return evaluate;
+    } catch {
+      return null;
+    }
+  }
+
+  const isEmergency = (result) => result.complete && result.level === "emergency";
+
   class TriageView {
     constructor(host, section) {
       this.host = host;
       this.section = section;
       this.titleId = `${host.id_}-triage`;
       this.sent = 0;
+      this.loaded = null;
+    }
+
+    /** The questionnaire and the local engine, fetched side by side, once: "Start again" fetches nothing. */
+    async load() {
+      const engine = localEngine(this.host);
+      const questionnaire = await this.host.api("/v1/triage/questionnaire");
+      const evaluate = await engine;
+      // An engine whose ruleset is not the questionnaire's would judge other questions: not used.
+      return [questionnaire, evaluate && evaluate.version === questionnaire.ruleset_version ? evaluate : null];
     }
 
     async start({ focus = false } = {}) {
+      this.sent += 1; // an answer still on its way belongs to the triage before
       this.section.replaceChildren(h("p", { class: "loading" }, "Loading questions…"));
       try {
-        this.questionnaire = await this.host.api("/v1/triage/questionnaire");
+        this.loaded = this.loaded || this.load();
+        [this.questionnaire, this.evaluate] = await this.loaded;
       } catch (error) {
+        this.loaded = null;
         this.section.replaceChildren(failure(this.host, error, () => this.start({ focus }), { urgentHelp: true }));
         return;
       }
@@ -532,7 +564,7 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
               "aria-describedby": `${id}-hint`,
               onchange: () => {
                 this.answers[question.id] = value;
-                this.assess();
+                this.changed();
               },
             }),
             text,
@@ -561,7 +593,7 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
           const value = this.integer(question, event.target.value);
           if (value === null) delete this.answers[question.id];
           else this.answers[question.id] = value;
-          this.assess();
+          this.changed();
         },
       });
       return h(
@@ -612,7 +644,10 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
         return;
       }
       const final = this.step === this.steps.length - 1;
-      const result = await this.assess({ final });
+      // With the engine, only the last step posts: the answers, once, for the result.
+      const local = final ? null : this.locally();
+      if (local && isEmergency(local)) return this.emergency(local);
+      const result = local || (await this.assess({ final }));
       if (!result || this.finished) return;
       if (final) {
         error.textContent = "Some questions still need an answer.";
@@ -626,6 +661,63 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
 
     back() {
       this.step -= 1;
+      this.showStep();
+      this.form.querySelector("input, button").focus();
+    }
+
+    /** The engine's result for the answers so far, or null without one (or when it refuses them). */
+    locally() {
+      if (!this.evaluate) return null;
+      try {
+        return this.evaluate(this.answers);
+      } catch {
+        return null;
+      }
+    }
+
+    /** After each answer: an emergency ends the questions at once. The engine tells without a request;
+     * without the engine, the API is asked. */
+    changed() {
+      const local = this.locally();
+      if (!local) this.assess();
+      else if (isEmergency(local)) this.emergency(local);
+    }
+
+    /** Show the engine's emergency result at once, then post the answers: the API's result is the one
+     * that stays. The same result is left as it is (nothing is announced twice); a failed post leaves
+     * the engine's, which the API would have given. */
+    async emergency(local) {
+      this.finish(local);
+      const ticket = ++this.sent;
+      const body = { answers: this.answers };
+      if (this.host.region) body.region = this.host.region;
+      let result;
+      try {
+        result = await this.host.api("/v1/triage", { method: "POST", body });
+      } catch {
+        return;
+      }
+      if (ticket !== this.sent) return;
+      if (!result.complete) {
+        // The ruleset changed since it was loaded: the API assesses every answer from now on.
+        this.evaluate = null;
+        this.loaded = null;
+        this.resume();
+        return;
+      }
+      const shown = this.live.firstElementChild;
+      if (shown && shown.outerHTML === this.resultBlock(result).outerHTML) return;
+      this.finished = false;
+      this.finish(result);
+    }
+
+    /** Back to the questions of the current step, with the answers given. */
+    resume() {
+      this.finished = false;
+      this.live.setAttribute("aria-live", "polite");
+      this.live.replaceChildren();
+      this.form.hidden = false;
+      this.section.querySelector(".intro").hidden = false;
       this.showStep();
       this.form.querySelector("input, button").focus();
     }
@@ -653,11 +745,24 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       this.finished = true;
       const emergency = result.level === "emergency";
       this.live.setAttribute("aria-live", emergency ? "assertive" : "polite");
+      const block = this.resultBlock(result);
+      this.live.replaceChildren(block);
+      this.form.replaceChildren();
+      this.form.hidden = true;
+      this.section.querySelector(".intro").hidden = true;
+      block.querySelector("h3").focus();
+      // What the page may count; never the answers.
+      this.host.emit("result", { level: result.level, timeframe: result.timeframe, ruleset_version: result.ruleset_version });
+    }
+
+    /** The result panel: built the same way for the engine's result and the API's, so the two compare. */
+    resultBlock(result) {
+      const emergency = result.level === "emergency";
       const heading = h("h3", { tabindex: -1 }, result.title);
       const advice = h("p", { class: "action" }, result.advice);
       const { emergency: dial, urgent } = result.services;
       const callNow = emergency && dial.number ? call(dial.number, `Call ${dial.name}`, { class: "call" }) : null;
-      const block = h(
+      return h(
         "div",
         { class: `result ${result.level}`, "data-level": result.level, role: emergency ? "alert" : null },
         // An emergency leads with what to do (the rule's own action when it has one); the others lead with how soon.
@@ -681,13 +786,6 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
         h("slot", { name: "after-result" }),
         h("button", { type: "button", onclick: () => this.start({ focus: true }) }, "Start again"),
       );
-      this.live.replaceChildren(block);
-      this.form.replaceChildren();
-      this.form.hidden = true;
-      this.section.querySelector(".intro").hidden = true;
-      heading.focus();
-      // What the page may count; never the answers.
-      this.host.emit("result", { level: result.level, timeframe: result.timeframe, ruleset_version: result.ruleset_version });
     }
   }
 
