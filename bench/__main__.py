@@ -1,6 +1,7 @@
 """Run with `make bench` (add `--items 10000` for a large content set)."""
 
 import argparse
+import asyncio
 import json
 import os
 import statistics
@@ -9,6 +10,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -37,6 +39,8 @@ LIST = "/v1/treatments"
 TRIAGE = "/v1/triage"
 SELF_CARE = orjson.dumps({"answers": answers(started_after_strain=True)})
 JSON = {"Content-Type": "application/json"}
+BARE = "bench.bare:app"
+PLAIN = "bench.plain:app"
 
 
 def prepare_db(path: Path, items: int) -> str:
@@ -130,7 +134,7 @@ def server(target: str, env: dict[str, str]) -> Iterator[tuple[int, int]]:
             try:
                 if (
                     httpx.get(
-                        f"http://127.0.0.1:{port}/healthz" if "main" in target else f"http://127.0.0.1:{port}{DETAIL}"
+                        f"http://127.0.0.1:{port}/healthz" if target != BARE else f"http://127.0.0.1:{port}{DETAIL}"
                     ).status_code
                     == 200
                 ):
@@ -221,6 +225,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each measurement")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds; medians are reported")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="Redis for the shared-counter server")
+    parser.add_argument("--plain", action="store_true", help="also measure plain counting (a store call a request)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -232,7 +237,7 @@ def main() -> None:
 
         # One key per database, its limit too high to refuse: a keyed call's cost is measured too.
         made = {url: make_key(url, "read", name="bench", rate_limit_per_minute=10**9) for url in set(urls.values())}
-        with servers(urls, tmp, args.redis, made[urls["api"]]) as (ports, pids):
+        with servers(urls, tmp, args.redis, made[urls["api"]], plain=args.plain) as (ports, pids):
             names = list(ports)
             keys = {name: made[urls.get(name, urls["api"])] for name in names}
             cases = [
@@ -263,6 +268,44 @@ def main() -> None:
                     for name in order:
                         results.setdefault((case.name, name), []).append(measure(case, name, args.seconds))
             report(cases, names, results, pids)
+        at_defaults(urls["api"], args.redis if redis_available(args.redis) else None, args.seconds)
+
+
+def at_defaults(url: str, redis_url: str | None, seconds: float) -> None:
+    """Sustained load at the default limits, anonymous and with an origin-locked key: every request is
+    answered (200 within the limit, 429 past it) and /healthz still answers."""
+    origin = "https://clinic.example"
+    locked = make_key(url, "read", allowed_origins=[origin])
+    callers = {"anonymous": {}, "origin-locked key": {"Authorization": f"Bearer {locked}", "Origin": origin}}
+    stores = {"memory": {}, **({"redis": {"REDIS_URL": redis_url}} if redis_url else {})}
+    print("\nat the default limits (32 connections):")
+    for store, env in stores.items():
+        with server("app.main:app", {"DATABASE_URL": url, **env}) as (port, _):
+            for caller, headers in callers.items():
+                seen = asyncio.run(_sustained(port, headers, seconds))
+                refused = run_load(port, DETAIL, headers, seconds)  # past the limit by now: 429s
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code
+                counts = ", ".join(f"{n} x {status}" for status, n in sorted(seen.items()))
+                print(
+                    f"  {store:<7} {caller:<18} {counts}; then {refused.rps:.0f} req/s"
+                    f" (p99 {refused.p99_ms:.1f} ms); /healthz {health}"
+                )
+
+
+async def _sustained(port: int, headers: dict[str, str], seconds: float) -> Counter[str]:
+    seen: Counter[str] = Counter()
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5, headers=headers) as client:
+
+        async def connection() -> None:
+            while time.monotonic() < deadline:
+                try:
+                    seen[str((await client.get(DETAIL)).status_code)] += 1
+                except httpx.TimeoutException:
+                    seen["unanswered"] += 1
+
+        await asyncio.gather(*(connection() for _ in range(32)))
+    return seen
 
 
 # Limits are counted on every request but set too high to refuse any: the cost of counting is measured.
@@ -282,15 +325,19 @@ def redis_available(url: str) -> bool:
 
 @contextmanager
 def servers(
-    urls: dict[str, str], tmp: str, redis_url: str, key: str
+    urls: dict[str, str], tmp: str, redis_url: str, key: str, *, plain: bool = False
 ) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
     """Start every API server, capture its bytes (keyed ones with `key`), then start the bare baseline."""
     configs = {
         "api": {"DATABASE_URL": urls["api"], **COUNTED},
         "no limits": {"DATABASE_URL": urls["api"], "RATE_LIMIT_ENABLED": "false"},
     }
+    if plain:
+        configs["plain memory"] = {"DATABASE_URL": urls["api"], **COUNTED}
     if redis_available(redis_url):
         configs["redis limits"] = {"DATABASE_URL": urls["api"], "REDIS_URL": redis_url, **COUNTED}
+        if plain:
+            configs["plain redis"] = {"DATABASE_URL": urls["api"], "REDIS_URL": redis_url, **COUNTED}
     else:
         print(f"Redis is not reachable at {redis_url}: the shared-counter server is left out")
     for name, url in urls.items():
@@ -300,12 +347,11 @@ def servers(
     pids: dict[str, int] = {}
     with ExitStack() as stack:
         for name, env in configs.items():
-            ports[name], pids[name] = stack.enter_context(server("app.main:app", env))
+            target = PLAIN if name.startswith("plain") else "app.main:app"
+            ports[name], pids[name] = stack.enter_context(server(target, env))
         capture_file = Path(tmp, "capture.json")
         capture_file.write_text(json.dumps(capture(ports["api"], etag_of(ports["api"]), key)))
-        ports["bare"], pids["bare"] = stack.enter_context(
-            server("bench.bare:app", {"BENCH_CAPTURE": str(capture_file)})
-        )
+        ports["bare"], pids["bare"] = stack.enter_context(server(BARE, {"BENCH_CAPTURE": str(capture_file)}))
         yield ports, pids
 
 
