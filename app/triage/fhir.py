@@ -129,6 +129,30 @@ def code_system(kind: str, engine: Engine, *, base: str, publisher: str, say: Ca
     }
 
 
+MAX_ITEM_DEPTH = 8  # this questionnaire nests three: a step's group, its question, the question's help
+MAX_JSON_DEPTH = 64
+
+
+def check_depth(resource: Mapping[str, Any]) -> None:
+    """InvalidInput when items nest deeper than MAX_ITEM_DEPTH, or the JSON deeper than MAX_JSON_DEPTH:
+    checked without recursion, before FHIR's recursive model would run out of stack."""
+    pending: list[tuple[object, list[str | int], int]] = [(resource, ["body"], 0)]
+    while pending:
+        value, loc, items = pending.pop()
+        if len(loc) > MAX_JSON_DEPTH:
+            raise _too_deep(loc, f"the JSON nests more than {MAX_JSON_DEPTH} deep")
+        children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, child in children:
+            depth = items + 1 if key == "item" and isinstance(child, list) and child else items
+            if depth > MAX_ITEM_DEPTH:
+                raise _too_deep([*loc, key], f"items nest more than {MAX_ITEM_DEPTH} deep")
+            pending.append((child, [*loc, key], depth))
+
+
+def _too_deep(loc: list[str | int], msg: str) -> InvalidInput:
+    return InvalidInput("The QuestionnaireResponse nests too deep; see errors.", errors=[{"loc": loc, "msg": msg}])
+
+
 def _walk(items: object, loc: list[str | int]) -> list[tuple[dict[str, Any], list[str | int]]]:
     """Every item of a response, nested groups included, with where it is."""
     found: list[tuple[dict[str, Any], list[str | int]]] = []

@@ -18,6 +18,7 @@ from app.core.http import JSON_MEDIA_TYPE, Headers, Representation, compact_json
 from app.triage.engine import Answer, Assessment, Engine, assess, compile_ruleset, parse_answers, parts, says_yes
 from app.triage.fhir import (
     Codes,
+    check_depth,
     code_system,
     fhir_questionnaire,
     guidance_response,
@@ -158,6 +159,7 @@ class Triage:
                     "Send a QuestionnaireResponse.",
                     errors=[{"loc": ["body", "resourceType"], "msg": "must be QuestionnaireResponse"}],
                 )
+            check_depth(resource)
             _check_structure(resource)
             answers = parse_answers(self.engine, response_answers(self.engine, resource, base=base))
         except AppError as error:

@@ -297,3 +297,20 @@ def test_the_migration_renames_live_keys_that_share_a_name(databases: EmptyDatab
         assert names == ["ops", "ops (bpk_00000001)", "ops", "ops (bpk_00000003)"]
     finally:
         engine.dispose()
+
+
+async def test_ten_concurrent_creates_with_one_name_give_one_key_and_nine_409s(
+    fresh_url: str, key_for: Callable[..., str]
+) -> None:
+    """The losers of a race for a name get the same 409 as a later duplicate, on every backend."""
+    admin = bearer(key_for("admin", name="ops"))
+    async with serve(fresh_url) as client:
+        body = {"name": "racing-widget", "scopes": ["read"]}
+        responses = await asyncio.gather(*(client.post("/v1/admin/keys", json=body, headers=admin) for _ in range(10)))
+        assert sorted(response.status_code for response in responses) == [201] + [409] * 9
+        for response in responses[1:]:
+            if response.status_code == 409:
+                assert response.headers["content-type"] == "application/problem+json"
+                assert response.json()["detail"].startswith("A live API key is already named 'racing-widget'")
+        listed = (await client.get("/v1/admin/keys", headers=admin)).json()["data"]
+        assert sorted(key["name"] for key in listed) == ["ops", "racing-widget"]

@@ -2,6 +2,7 @@
 Every resource is checked by two independent validators: fhir.resources' model and the HL7 FHIR R4 JSON schema."""
 
 import json
+import logging
 import re
 from functools import cache
 from pathlib import Path
@@ -203,3 +204,59 @@ def test_the_schema_is_the_official_r4_one() -> None:
     schema = schema_validator().schema
     assert isinstance(schema, dict)
     assert schema["id"] == "http://hl7.org/fhir/json-schema/4.0"
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    """An item holding an item, `depth` levels deep."""
+    item: dict[str, Any] = {"linkId": "deepest"}
+    for level in range(depth - 1):
+        item = {"linkId": f"group-{level}", "item": [item]}
+    return item
+
+
+@pytest.mark.parametrize("fhir_out", [False, True])
+async def test_items_nested_200_deep_get_a_422_and_a_short_log(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, fhir_out: bool
+) -> None:
+    resource = response_to(await questionnaire_of(client), answers())
+    resource["item"].append(_nested(200))
+    headers = IN_OUT if fhir_out else {"Content-Type": FHIR}
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        response = await client.post("/v1/triage", content=json.dumps(resource), headers=headers)
+    assert response.status_code == 422
+    if fhir_out:
+        outcome = response.json()
+        assert outcome["resourceType"] == "OperationOutcome"
+        get_fhir_model_class("OperationOutcome").model_validate(outcome)
+        assert outcome["issue"][0]["diagnostics"] == "items nest more than 8 deep"
+    else:
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["errors"][0]["msg"] == "items nest more than 8 deep"
+        assert problem["errors"][0]["loc"] == ["body", "item", 3, *["item", 0] * 7, "item"]
+    assert "Traceback" not in caplog.text
+    assert all(record.exc_info is None for record in caplog.records)
+    assert len(caplog.text) < 2_000
+
+
+async def test_extensions_nested_past_the_json_bound_get_a_422(client: httpx.AsyncClient) -> None:
+    resource = response_to(await questionnaire_of(client), answers())
+    extension: dict[str, Any] = {"url": "http://example.org/deepest", "valueString": "x"}
+    for _ in range(200):
+        extension = {"url": "http://example.org/nested", "extension": [extension]}
+    resource["extension"] = [extension]
+    response = await client.post("/v1/triage", content=json.dumps(resource), headers={"Content-Type": FHIR})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["msg"] == "the JSON nests more than 64 deep"
+
+
+async def test_items_nested_as_deep_as_allowed_are_read(client: httpx.AsyncClient) -> None:
+    resource = response_to(await questionnaire_of(client), answers())
+    resource["item"].append(_nested(8))
+    response = await client.post("/v1/triage", content=json.dumps(resource), headers={"Content-Type": FHIR})
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    unknown = [*(f"group-{n}" for n in range(6, -1, -1)), "deepest"]
+    assert [error["msg"] for error in errors] == [f"no question has the linkId '{link}'" for link in unknown]
+    assert errors[-1]["loc"] == ["body", "item", 3, *["item", 0] * 7, "linkId"]

@@ -85,6 +85,10 @@ def _bump_keys_version(session: Session) -> None:
     counters(session=session).keys_version += 1
 
 
+def _name_taken(name: str) -> Conflict:
+    return Conflict(f"A live API key is already named '{name}': choose another name, or revoke that key first.")
+
+
 def create_key(
     *,
     session: Session,
@@ -98,7 +102,7 @@ def create_key(
     key already has the name."""
     taken = select(ApiKey.id).where(ApiKey.name == name, col(ApiKey.revoked_at).is_(None))
     if session.exec(taken).first() is not None:
-        raise Conflict(f"A live API key is already named '{name}': choose another name, or revoke that key first.")
+        raise _name_taken(name)
     key = new_key()
     now = datetime.now(UTC)
     row = ApiKey(
@@ -113,12 +117,15 @@ def create_key(
     )
     session.add(row)
     session.add(AuditEvent(at=now, actor=actor, action="key.create", type="key", slug=row.prefix))
-    _bump_keys_version(session)
+    # Another request can take the name between the check and the insert: the unique index on live names
+    # decides, at the flush (which any later query would also trigger) or at the commit.
     try:
+        session.flush()
+        _bump_keys_version(session)
         session.commit()
-    except IntegrityError:  # another request took the name at the same moment
+    except IntegrityError:
         session.rollback()
-        raise Conflict(f"A live API key is already named '{name}'.") from None
+        raise _name_taken(name) from None
     session.refresh(row)
     return row, key
 
