@@ -1,5 +1,5 @@
-"""The HTTP server: uvicorn's httptools protocol with bounds on request headers, answering what it refuses
-with problem+json, a request id and CORS, like every other response."""
+"""The HTTP server: uvicorn's httptools protocol with bounds on request headers and body time, answering
+what it refuses with problem+json, a request id and CORS, like every other response."""
 
 import asyncio
 from http import HTTPStatus
@@ -12,20 +12,25 @@ from app.core.errors import PROBLEM_MEDIA_TYPE, problem_body
 
 MAX_HEADER_BYTES = 16 * 1024  # the request line and headers together, as h11 allows by default
 HEADER_TIMEOUT_SECONDS = 10.0  # to send them, from the connection or the end of the previous response
+BODY_TIMEOUT_SECONDS = 15.0  # to send the whole body, from the end of the headers
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """Refuses a request whose headers are over MAX_HEADER_BYTES (431), or take longer than
-    HEADER_TIMEOUT_SECONDS to arrive (408), and closes the connection; without these bounds one huge
-    header costs a worker seconds and memory, and half-sent headers hold connections open."""
+    HEADER_TIMEOUT_SECONDS to arrive (408), or whose body takes longer than BODY_TIMEOUT_SECONDS after
+    them (408, or a close once a response has started; the app then hears a disconnect), and closes the
+    connection; without these bounds one huge header costs a worker seconds and memory, and half-sent
+    requests hold connections open."""
 
     max_header_bytes = MAX_HEADER_BYTES
     header_timeout = HEADER_TIMEOUT_SECONDS
+    body_timeout = BODY_TIMEOUT_SECONDS
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._in_request = False
         self._header_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
         self._expect_headers()
 
     def _expect_headers(self) -> None:
@@ -37,6 +42,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self._header_timer is not None:
             self._header_timer.cancel()
             self._header_timer = None
+
+    def _stop_body_timer(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
 
     def data_received(self, data: bytes) -> None:
         if not self._in_request:
@@ -64,7 +74,13 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             raise ValueError("request headers too large")
         self._in_request = True
         self._stop_timer()
+        if not self.parser.should_upgrade():
+            self._body_timer = self.loop.call_later(self.body_timeout, self._body_too_slow)
         super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._stop_body_timer()
+        super().on_message_complete()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -75,6 +91,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_timer()
+        self._stop_body_timer()
         super().connection_lost(exc)
 
     def _headers_too_slow(self) -> None:
@@ -82,6 +99,21 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if not self._in_request and not self.transport.is_closing():
             detail = f"The request headers did not arrive within {self.header_timeout:g} seconds."
             self._refuse(408, "request-timeout", detail)
+
+    def _body_too_slow(self) -> None:
+        self._body_timer = None
+        if self.transport.is_closing():
+            return
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            # The app's receive() now answers http.disconnect, and what it sends is dropped.
+            cycle.disconnected = True
+            cycle.message_event.set()
+        if cycle is None or not cycle.response_started:
+            detail = f"The request body did not arrive within {self.body_timeout:g} seconds of its headers."
+            self._refuse(408, "request-timeout", detail)
+        else:
+            self.transport.close()
 
     def send_400_response(self, msg: str) -> None:
         if self._too_large:
@@ -96,6 +128,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def _refuse(self, status: int, code: str, detail: str) -> None:
         """Send a problem and close: what is left of the request cannot be trusted to frame the next one."""
         self._stop_timer()
+        self._stop_body_timer()
         body = orjson.dumps(problem_body(status, detail, code=code))
         headers = [
             (b"content-type", PROBLEM_MEDIA_TYPE.encode()),

@@ -6,9 +6,11 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Literal
 
 import pytest
 import uvicorn
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import Settings
 from app.core.server import MAX_HEADER_BYTES, BoundedHttpToolsProtocol
@@ -17,19 +19,17 @@ from tests.net import free_port
 
 
 class QuickHeaders(BoundedHttpToolsProtocol):
-    """The served protocol with a short header timeout, so the test need not wait 10 s."""
+    """The served protocol with short header and body timeouts, so the tests need not wait 10 or 15 s."""
 
     header_timeout = 1.0
+    body_timeout = 1.0
 
 
-@pytest.fixture(scope="module")
-def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """The app under a real uvicorn with the bounded protocol (no database: /healthz needs none)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('server') / 'empty.db'}"
+@contextlib.contextmanager
+def served(app: ASGIApp, lifespan: Literal["on", "off"] = "on") -> Iterator[int]:
+    """The app under a real uvicorn with the bounded protocol; yields its port."""
     chosen = free_port()
-    config = uvicorn.Config(
-        create_app(Settings(database_url=url)), port=chosen, http=QuickHeaders, log_level="warning", lifespan="on"
-    )
+    config = uvicorn.Config(app, port=chosen, http=QuickHeaders, log_level="warning", lifespan=lifespan)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -38,6 +38,14 @@ def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     yield chosen
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """The app with no database: /healthz needs none, and the edge reads POST bodies before any route."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('server') / 'empty.db'}"
+    with served(create_app(Settings(database_url=url))) as chosen:
+        yield chosen
 
 
 def exchange(port: int, request: bytes, *, timeout: float = 5.0) -> bytes:
@@ -132,3 +140,66 @@ def test_keep_alive_requests_each_get_the_full_header_budget(port: int) -> None:
     one = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + padding + b"\r\n\r\n"
     raw = exchange(port, one + one + b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert raw.count(b"HTTP/1.1 200 OK") == 3
+
+
+def trickle(port: int, head: bytes, *, every: float, seconds: float) -> tuple[bytes, float]:
+    """Send the head, then a byte of body every `every` seconds until the server closes the connection
+    (or `seconds` pass); what came back, and when the connection closed."""
+    started = time.perf_counter()
+    received = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=seconds) as sock:
+        sock.sendall(head)
+        sock.settimeout(every)
+        while time.perf_counter() - started < seconds:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                sock.sendall(b" ")
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                continue
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            received += chunk
+    return received, time.perf_counter() - started
+
+
+TRICKLED = b"POST /v1/triage HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+
+
+def test_a_body_trickled_past_the_timeout_gets_a_408_and_is_closed(port: int) -> None:
+    raw, closed_after = trickle(port, TRICKLED, every=0.2, seconds=6)
+    assert_problem(raw, 408, "request-timeout")
+    assert json.loads(parse(raw)[2])["detail"] == "The request body did not arrive within 1 seconds of its headers."
+    assert 0.9 < closed_after < 2.5  # the 1 s body timeout, though bytes kept coming
+
+
+def test_the_app_sees_a_disconnect_when_the_body_times_out() -> None:
+    heard: list[Message] = []
+    done = threading.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        while (message := await receive())["type"] == "http.request" and message.get("more_body"):
+            heard.append(message)
+        heard.append(message)
+        done.set()
+
+    with served(app, lifespan="off") as chosen:
+        raw, _ = trickle(chosen, TRICKLED, every=0.2, seconds=6)
+        assert done.wait(timeout=2)
+    assert_problem(raw, 408, "request-timeout")
+    assert heard[-1] == {"type": "http.disconnect"}
+
+
+def test_a_body_sent_in_time_after_a_pause_is_read(port: int) -> None:
+    body = b'{"answers": {}}'
+    head = b"POST /v1/triage HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(head + b"Content-Length: %d\r\n\r\n" % len(body) + body[:5])
+        time.sleep(0.6)
+        sock.sendall(body[5:])
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert parse(received)[0] == 503  # read and answered: this database has no ruleset
