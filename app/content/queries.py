@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from fastapi import Query
+from fastapi import Query, Request
 
 from app.content.codes import TOKEN_MAX_LENGTH, parse_token
 from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN, SLUG_RE, CauseCategory, ItemType, TreatmentCategory
+from app.core.errors import InvalidInput
 from app.core.pagination import DEFAULT_LIMIT
 
 Filters = tuple[tuple[str, str], ...]
@@ -77,7 +78,7 @@ _CODE = ListFilter(
 )
 FILTERS: dict[str, tuple[ListFilter, ...]] = {
     "conditions": (_CODE,),
-    "causes": (_CONDITION, ListFilter("category", "Only causes of this category.", CauseCategory)),
+    "causes": (_CONDITION, ListFilter("category", "Only causes of this category.", CauseCategory), _CODE),
     "symptoms": (_CONDITION, ListFilter("red_flag", "Only red flags (true) or only others (false).", "bool"), _CODE),
     "treatments": (
         _CONDITION,
@@ -86,12 +87,32 @@ FILTERS: dict[str, tuple[ListFilter, ...]] = {
     ),
     "sources": (),
 }
+# Every query parameter each list takes; any other is a 422 naming it, on the routes and the fast path.
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    collection: ("limit", "cursor", *(spec.name for spec in specs)) for collection, specs in FILTERS.items()
+}
 
 
 def _text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def unknown_parameters(collection: str) -> Callable[[Request], None]:
+    """A FastAPI dependency that refuses, with a 422 naming each, the query parameters the list does not take."""
+    taken = PARAMETERS[collection]
+
+    def check(request: Request) -> None:
+        unknown = [name for name in dict.fromkeys(request.query_params.keys()) if name not in taken]
+        if unknown:
+            msg = f"not a parameter of this list; it takes {', '.join(taken)}"
+            raise InvalidInput(
+                f"This list has no parameter {', '.join(repr(name) for name in unknown)}; see errors.",
+                errors=[{"loc": ["query", name], "msg": msg} for name in unknown],
+            )
+
+    return check
 
 
 def filters_dependency(collection: str) -> Callable[..., Filters]:

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from app.content.jsonld import Publisher
 from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN
-from app.content.queries import Filters, ListQuery, filters_dependency
+from app.content.queries import PARAMETERS, Filters, ListQuery, filters_dependency, unknown_parameters
 from app.content.schemas import (
     CausePublic,
     ConditionPublic,
@@ -72,6 +72,15 @@ _LINKED_DATA_DOC = (
 )
 
 
+def _list_problems() -> dict[int | str, dict[str, Any]]:
+    problems = problem_responses(400, 422, 503)
+    problems[422] = {
+        **problems[422],
+        "description": "A parameter has an invalid value, or is not one this list takes; `errors` says which.",
+    }
+    return problems
+
+
 def _add_collection(collection: str, noun: str, model: type[BaseModel]) -> None:
     filters = filters_dependency(collection)
 
@@ -79,12 +88,11 @@ def _add_collection(collection: str, noun: str, model: type[BaseModel]) -> None:
         f"/{collection}",
         name=f"list_{collection}",
         summary=f"List {collection}",
-        description=f"Published {collection}, ordered by slug, one page at a time.",
+        description=f"Published {collection}, ordered by slug, one page at a time. It takes "
+        f"{', '.join(f'`{name}`' for name in PARAMETERS[collection])}; any other parameter is a 422 problem.",
         response_model=Page[model],  # type: ignore[valid-type]
-        responses={
-            **cached_responses(extra_headers=_LINK),
-            **problem_responses(400, 422, 503),
-        },
+        responses={**cached_responses(extra_headers=_LINK), **_list_problems()},
+        dependencies=[Depends(unknown_parameters(collection))],  # first: before the filters are read
     )
     async def list_items(
         request: Request,

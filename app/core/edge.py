@@ -190,6 +190,8 @@ class Edge:
         if request_id is None or not _SANE_REQUEST_ID.fullmatch(request_id):
             request_id = new_request_id()
         method = scope["method"]
+        if method == "HEAD":  # answered as the GET, by whatever answers that, without the body
+            scope, send, method = {**scope, "method": "GET"}, _headless(send), "GET"
         if method == "OPTIONS" and preflight is not None:
             await _send_all(send, 204, [*PREFLIGHT_HEADERS, (b"x-request-id", request_id)], b"")
             return 204
@@ -241,6 +243,18 @@ async def _stamped(app: ASGIApp, stamps: Headers, scope: Scope, receive: Receive
 
     await app(scope, receive, send_stamped)
     return sent
+
+
+def _headless(send: Send) -> Send:
+    """A send that passes the response's start, with its Content-Length, and drops its body."""
+
+    async def send_head(message: Message) -> None:
+        if message["type"] != "http.response.body":
+            await send(message)
+        elif not message.get("more_body", False):
+            await send({"type": "http.response.body", "body": b""})
+
+    return send_head
 
 
 async def _nothing(scope: Scope, receive: Receive, send: Send) -> None:

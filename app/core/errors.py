@@ -178,6 +178,10 @@ async def _http_error(_: Request, exc: Exception) -> Response:
         detail = "There is nothing at this path."
     elif exc.status_code == 405:
         detail = "This path does not accept that method; see the Allow header."
+        headers = exc.headers or {}
+        allowed = headers.get("Allow", "").split(", ")
+        if "GET" in allowed and "HEAD" not in allowed:  # the edge answers HEAD wherever GET works
+            return problem_response(405, detail, headers={**headers, "Allow": ", ".join([*allowed, "HEAD"])})
     return problem_response(exc.status_code, detail, headers=exc.headers)
 
 

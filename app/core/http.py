@@ -2,6 +2,7 @@
 
 import gzip
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,14 +212,40 @@ def represent(rep: Representation, request_headers: Iterable[tuple[bytes, bytes]
     return PreparedResponse(*rep.select(if_none_match, accept_encoding))
 
 
-def accepts(accept: str | bytes | None, media_type: str) -> bool:
-    """True when an Accept header asks for this media type (we offer it only on request); the one test
-    of it, for the routes and for the edge's fast path alike."""
+_QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")  # RFC 9110 §12.4.2
+
+
+def _weights(accept: str) -> dict[str, float]:
+    """Each media range of a lower-cased Accept header to its q (the highest, if named twice); a range
+    with a malformed q is left out."""
+    weights: dict[str, float] = {}
+    for part in accept.split(","):
+        kind, *params = part.split(";")
+        q: float | None = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                value = value.strip()
+                q = float(value) if _QVALUE.fullmatch(value) else None
+        if q is not None:
+            weights[kind.strip()] = max(q, weights.get(kind.strip(), 0.0))
+    return weights
+
+
+def accepts(accept: str | bytes | None, media_type: str, *, default: str = "application/json") -> bool:
+    """True when an Accept header names this media type with a q above 0 and no lower than the q it gives
+    the default (exactly, or by `type/*` or `*/*`): we offer it only on request, and a tie goes to it. The
+    one test of it, for the routes and for the edge's fast path alike."""
     if accept is None:
         return False
-    if isinstance(accept, bytes):
-        return media_type.encode() in accept.lower()
-    return media_type in accept.lower()
+    text = (accept.decode("latin-1") if isinstance(accept, bytes) else accept).lower()
+    if media_type not in text:  # most requests: no parsing
+        return False
+    weights = _weights(text)
+    wanted = weights.get(media_type, 0.0)
+    ranges = (default, f"{default.split('/')[0]}/*", "*/*")
+    plain = next((weights[kind] for kind in ranges if kind in weights), 0.0)
+    return wanted > 0 and wanted >= plain
 
 
 def media_type(headers: Iterable[tuple[bytes, bytes]]) -> bytes | None:

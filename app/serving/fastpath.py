@@ -4,7 +4,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
-from app.content.queries import COLLECTIONS, FILTERS, ListQuery
+from app.content.queries import COLLECTIONS, FILTERS, PARAMETERS, ListQuery
 from app.core.edge import BodyResponder, FastResponder
 from app.core.errors import AppError
 from app.core.http import Headers, Representation, media_type
@@ -21,10 +21,9 @@ def _strict_query(collection: str, query_string: bytes) -> ListQuery | None:
     except (UnicodeDecodeError, ValueError):
         return None
     for name, value in pairs:
-        if name in seen:
-            return None
-        if name in allowed or name in ("limit", "cursor"):
-            seen[name] = value
+        if name in seen or name not in PARAMETERS[collection]:
+            return None  # the route refuses an unknown one
+        seen[name] = value
     limit = seen.pop("limit", None)
     if limit is not None and not (limit.isdigit() and limit[0] != "0" and int(limit) <= MAX_LIMIT):
         return None

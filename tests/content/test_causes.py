@@ -62,3 +62,11 @@ async def test_unknown_category_is_422(client: httpx.AsyncClient, query: str) ->
     response = await client.get(f"/v1/causes{query}")
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["query", "category"]
+
+
+async def test_code_filter_is_applied(client: httpx.AsyncClient) -> None:
+    """No seeded cause is coded: a code finds none, instead of every cause."""
+    assert await slugs(client, "?code=http://hl7.org/fhir/sid/icd-10-cm|M62.830") == []
+    refused = await client.get("/v1/causes", params={"code": "M62.830"})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"] == ["query", "code"]

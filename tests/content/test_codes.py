@@ -119,3 +119,21 @@ async def test_codes_are_edited_checked_and_published(fresh_url: str, key_for: C
         exported = (await client.get("/v1/export")).json()["data"]
         coded = next(i for i in exported if i["slug"] == "physical-therapy")["codes"]
         assert coded == [{"system": ICD_10, "code": "M62.8", "display": "Other specified disorders of muscle"}]
+
+
+async def test_a_coded_cause_is_found_by_its_code(fresh_url: str, key_for: Callable[..., str]) -> None:
+    key = key_for("admin")
+    async with serve(fresh_url) as client:
+        url = "/v1/admin/causes/arthritis"
+        etag = (await client.get(url, headers=bearer(key))).headers["etag"]
+        coded = {"codes": [{"system": ICD_10_CM, "code": "M19.90", "display": "Unspecified osteoarthritis"}]}
+        patched = await client.patch(url, json=coded, headers={**bearer(key), "If-Match": etag})
+        assert patched.status_code == 200
+        published = await client.post(f"{url}/publish", headers={**bearer(key), "If-Match": patched.headers["etag"]})
+        assert published.status_code == 200
+        body = await served_within_two_seconds(
+            client, f"/v1/causes?code={ICD_10_CM}|M19.9", lambda page: bool(page["data"])
+        )
+        assert [item["slug"] for item in body["data"]] == ["arthritis"]
+        routed = await client.get(f"/v1/causes?code={ICD_10_CM}|M19.90&category=underlying_condition")
+        assert [item["slug"] for item in routed.json()["data"]] == ["arthritis"]

@@ -97,7 +97,21 @@ def get_requests(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
     )
     query = draw(st.lists(st.tuples(names, values), max_size=4))
     headers = {
-        "accept": draw(st.sampled_from(["", "application/json", "application/ld+json", "APPLICATION/LD+JSON", "*/*"])),
+        "accept": draw(
+            st.sampled_from(
+                [
+                    "",
+                    "application/json",
+                    "application/ld+json",
+                    "APPLICATION/LD+JSON",
+                    "*/*",
+                    "application/ld+json;q=0",
+                    "application/ld+json;q=0.5, application/json",
+                    "application/json;q=0.1, application/ld+json;q=0.2",
+                    "application/ld+json;q=x",
+                ]
+            )
+        ),
         "accept-encoding": draw(st.sampled_from(["", "gzip", "gzip;q=0", "br, gzip", "identity"])),
         "if-none-match": draw(st.sampled_from(["", "*", '"nope"', 'W/"x"'])),
     }

@@ -208,3 +208,28 @@ async def test_json_ld_expands_and_normalises_with_pyld(client: httpx.AsyncClien
     if path.endswith("back-spasms"):
         assert '"M62.830"' in nquads
         assert "<https://schema.org/MedicalCode>" in nquads
+
+
+ACCEPT_Q = [
+    ("application/ld+json;q=0", "application/json"),
+    ("application/ld+json; q=0.000", "application/json"),
+    ("application/json, application/ld+json;q=0.5", "application/json"),
+    ("application/ld+json;q=0.4, application/json;q=0.5", "application/json"),
+    ("application/ld+json;q=0.5, */*;q=0.1", "application/ld+json"),
+    ("application/ld+json;q=0.9, application/json;q=0.5", "application/ld+json"),
+    ('application/ld+json;profile="https://schema.org";q=0.8, application/*;q=0.2', "application/ld+json"),
+    ("application/json;q=0, APPLICATION/LD+JSON", "application/ld+json"),
+    ("application/ld+jsonx", "application/json"),
+]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize(("accept", "answered"), ACCEPT_Q)
+async def test_accept_q_values_choose_between_json_and_json_ld(
+    seeded_url: str, fast: bool, accept: str, answered: str
+) -> None:
+    """A q of 0 refuses a type, and the higher q wins; the fast path and the routes alike."""
+    async with serve(seeded_url, fast=fast) as client:
+        response = await client.get("/v1/conditions/back-spasms", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == f"{answered}; charset=utf-8"

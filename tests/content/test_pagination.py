@@ -5,6 +5,8 @@ import base64
 import httpx
 import pytest
 
+from tests.conftest import serve
+
 pytestmark = pytest.mark.anyio
 
 COLLECTIONS = ["conditions", "causes", "symptoms", "treatments", "sources"]
@@ -78,3 +80,43 @@ async def test_malformed_cursor_is_422(client: httpx.AsyncClient, cursor: str) -
     response = await client.get("/v1/treatments", params={"cursor": cursor})
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["query", "cursor"]
+
+
+UNKNOWN = [
+    ("conditions", "?red_flag=true", "red_flag", "limit, cursor, code"),
+    ("causes", "?condition=back-spasms&colour=red", "colour", "limit, cursor, condition, category, code"),
+    ("symptoms", "?redflag=true&limit=5", "redflag", "limit, cursor, condition, red_flag, code"),
+    ("treatments", "?Category=self_care", "Category", "limit, cursor, condition, category, code"),
+    ("sources", "?condition=back-spasms", "condition", "limit, cursor"),
+    ("sources", "?api_key=bpk_x", "api_key", "limit, cursor"),
+]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize(("collection", "query", "name", "taken"), UNKNOWN)
+async def test_an_unknown_parameter_is_a_422_naming_it(
+    seeded_url: str, fast: bool, collection: str, query: str, name: str, taken: str
+) -> None:
+    async with serve(seeded_url, fast=fast) as client:
+        response = await client.get(f"/v1/{collection}{query}")
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["detail"] == f"This list has no parameter '{name}'; see errors."
+    assert problem["errors"] == [{"loc": ["query", name], "msg": f"not a parameter of this list; it takes {taken}"}]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+async def test_every_documented_parameter_is_taken(seeded_url: str, fast: bool) -> None:
+    """What the widget sends, and every filter each list documents."""
+    icd = "http://hl7.org/fhir/sid/icd-10-cm|M62.830"
+    async with serve(seeded_url, fast=fast) as client:
+        for url in [
+            "/v1/causes?condition=back-spasms&limit=100",
+            "/v1/sources?limit=100",
+            f"/v1/conditions?code={icd}&limit=1&cursor=YWZ0ZXI6YQ",
+            "/v1/causes?condition=back-spasms&category=injury&code=" + icd,
+            f"/v1/symptoms?condition=back-spasms&red_flag=true&code={icd}",
+            f"/v1/treatments?condition=back-spasms&category=self_care&code={icd}",
+        ]:
+            assert (await client.get(url)).status_code == 200, url

@@ -1,9 +1,13 @@
 """SPEC §4 on every GET route: ETags and 304s, Cache-Control, gzip and Vary, CORS, request ids."""
 
 import gzip
+from collections.abc import Callable
 
 import httpx
 import pytest
+
+from app.core.http import accepts
+from tests.conftest import serve
 
 pytestmark = pytest.mark.anyio
 
@@ -135,3 +139,84 @@ async def test_request_id_is_replaced_when_not_sane(client: httpx.AsyncClient, s
 async def test_each_response_gets_its_own_request_id(client: httpx.AsyncClient) -> None:
     ids = {(await client.get("/v1/conditions")).headers["x-request-id"] for _ in range(5)}
     assert len(ids) == 5
+
+
+# A sample value for each path parameter of a GET route, and the queries some routes need to answer 200.
+SAMPLE_SLUGS = {
+    "conditions": "back-spasms",
+    "causes": "arthritis",
+    "symptoms": "fever",
+    "treatments": "heat",
+    "sources": "nice-ng59",
+}
+SAMPLE_QUERIES = {
+    "/v1/search": "?q=heat",
+    "/v1/infobutton": "?mainSearchCriteria.v.cs=2.16.840.1.113883.6.90&mainSearchCriteria.v.c=M6283",
+}
+# The same representation: HEAD sends what GET would, without the body.
+SAME_HEADERS = ("content-type", "content-length", "etag", "cache-control", "vary", "content-encoding", "link")
+
+
+def sample_url(template: str) -> str:
+    """A URL of the template that names something that exists in the seed."""
+    parts = template.strip("/").split("/")
+    if "{collection}" in parts:  # /guide/{collection}/{slug}
+        return "/guide/conditions/back-spasms"
+    for index, part in enumerate(parts):
+        if part == "{slug}":
+            parts[index] = SAMPLE_SLUGS[parts[index - 1]]
+        elif part.startswith("{"):
+            parts[index] = "00000000-0000-0000-0000-000000000000"  # a well-formed id that names nothing
+    return "/" + "/".join(parts) + SAMPLE_QUERIES.get(template, "")
+
+
+async def test_head_answers_wherever_get_does(fresh_url: str, key_for: Callable[..., str]) -> None:
+    headers = {"Authorization": f"Bearer {key_for('admin')}", "Accept-Encoding": "gzip"}
+    async with serve(fresh_url) as client:
+        schema = (await client.get("/openapi.json")).json()
+        templates = [path for path, item in schema["paths"].items() if "get" in item]
+        assert len(templates) == 39
+        for url in [*map(sample_url, templates), "/openapi.json", "/docs"]:
+            get = await client.get(url, headers=headers)
+            head = await client.head(url, headers=headers)
+            assert head.status_code == get.status_code != 405, url
+            assert head.content == b"", url
+            if url != "/metrics":  # its figures move between the two calls
+                assert {h: head.headers.get(h) for h in SAME_HEADERS} == {
+                    h: get.headers.get(h) for h in SAME_HEADERS
+                }, url
+            assert head.headers["x-request-id"] != get.headers["x-request-id"]
+        cached = await client.get("/v1/causes", headers=headers)
+        not_modified = await client.head("/v1/causes", headers={**headers, "If-None-Match": cached.headers["etag"]})
+        assert not_modified.status_code == 304
+        refused = await client.post("/v1/causes", headers=headers)
+        assert refused.status_code == 405
+        assert refused.headers["allow"] == "GET, HEAD"
+
+
+@pytest.mark.parametrize(
+    ("accept", "wanted"),
+    [
+        (None, False),
+        ("", False),
+        ("*/*", False),
+        ("application/*", False),
+        ("application/ld+json", True),
+        (b"application/ld+json", True),
+        ("Application/LD+JSON ; Q=1", True),
+        ("application/ld+json;q=0", False),
+        (b"application/ld+json;q=0.0", False),
+        ("application/ld+json;q=0.001", True),
+        ("application/ld+json;q=0.5, application/json", False),
+        ("application/ld+json, application/json", True),  # a tie goes to the one named on request
+        ("application/json;q=0.3, application/ld+json;q=0.4", True),
+        ("application/ld+json;q=0.4, application/*;q=0.5", False),
+        ("application/ld+json;q=0.4, application/*;q=0.5, application/json;q=0.1", True),
+        ("application/ld+json;q=0.1, */*;q=0.9", False),
+        ("application/ld+json;q=2", False),
+        ("application/ld+json;q=x", False),
+        ("application/ld+jsonx, text/application/ld+json", False),
+    ],
+)
+def test_accepts_weighs_q_values(accept: str | bytes | None, wanted: bool) -> None:
+    assert accepts(accept, "application/ld+json") is wanted
