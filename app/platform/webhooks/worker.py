@@ -58,7 +58,10 @@ async def deliver_endpoint(work: Deliveries, endpoint_id: uuid.UUID) -> int:
         try:
             while True:
                 asked = datetime.now(UTC) + lease
-                job = await asyncio.to_thread(hold, work.engine, endpoint_id, held=held, until=asked)
+                writing = asyncio.ensure_future(
+                    asyncio.to_thread(hold, work.engine, endpoint_id, held=held, until=asked)
+                )
+                job = await asyncio.shield(writing)
                 if job is False:  # another worker holds it, or took it over
                     held = asked = None
                     return delivered
@@ -93,6 +96,9 @@ async def deliver_endpoint(work: Deliveries, endpoint_id: uuid.UUID) -> int:
                     return delivered
                 delivered += 1
         finally:
+            if asked is not None:  # stopped while the lease was being written: let it land, then release it
+                with suppress(Exception):
+                    await asyncio.wait([writing])
             leases = [lease for lease in (held, asked) if lease is not None]
             if leases:
                 with suppress(SQLAlchemyError):  # the database is down: the lease runs out on its own
