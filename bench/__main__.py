@@ -112,8 +112,8 @@ def snapshot_build_seconds(url: str) -> float:
 
 
 @contextmanager
-def server(target: str, env: dict[str, str]) -> Iterator[tuple[int, int]]:
-    """One uvicorn worker serving target; yields (port, pid)."""
+def server(target: str, env: dict[str, str], cwd: Path | None = None) -> Iterator[tuple[int, int]]:
+    """One uvicorn worker serving target (from the checkout at cwd, else this one); yields (port, pid)."""
     port = free_port()
     args = [
         sys.executable,
@@ -128,7 +128,7 @@ def server(target: str, env: dict[str, str]) -> Iterator[tuple[int, int]]:
         "--log-level",
         "warning",
     ]
-    proc = subprocess.Popen(args, env={**os.environ, **env})
+    proc = subprocess.Popen(args, env={**os.environ, **env}, cwd=cwd)
     try:
         for _ in range(200):
             try:
@@ -226,6 +226,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds; medians are reported")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="Redis for the shared-counter server")
     parser.add_argument("--plain", action="store_true", help="also measure plain counting (a store call a request)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also serve the API from this checkout (say a git worktree of the last release), in the same rounds",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -237,7 +242,10 @@ def main() -> None:
 
         # One key per database, its limit too high to refuse: a keyed call's cost is measured too.
         made = {url: make_key(url, "read", name="bench", rate_limit_per_minute=10**9) for url in set(urls.values())}
-        with servers(urls, tmp, args.redis, made[urls["api"]], plain=args.plain) as (ports, pids):
+        with servers(urls, tmp, args.redis, made[urls["api"]], plain=args.plain, baseline=args.baseline) as (
+            ports,
+            pids,
+        ):
             names = list(ports)
             keys = {name: made[urls.get(name, urls["api"])] for name in names}
             cases = [
@@ -325,13 +333,15 @@ def redis_available(url: str) -> bool:
 
 @contextmanager
 def servers(
-    urls: dict[str, str], tmp: str, redis_url: str, key: str, *, plain: bool = False
+    urls: dict[str, str], tmp: str, redis_url: str, key: str, *, plain: bool = False, baseline: Path | None = None
 ) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
     """Start every API server, capture its bytes (keyed ones with `key`), then start the bare baseline."""
     configs = {
         "api": {"DATABASE_URL": urls["api"], **COUNTED},
         "no limits": {"DATABASE_URL": urls["api"], "RATE_LIMIT_ENABLED": "false"},
     }
+    if baseline is not None:
+        configs["baseline"] = {"DATABASE_URL": urls["api"], **COUNTED}
     if plain:
         configs["plain memory"] = {"DATABASE_URL": urls["api"], **COUNTED}
     if redis_available(redis_url):
@@ -348,7 +358,8 @@ def servers(
     with ExitStack() as stack:
         for name, env in configs.items():
             target = PLAIN if name.startswith("plain") else "app.main:app"
-            ports[name], pids[name] = stack.enter_context(server(target, env))
+            cwd = baseline if name == "baseline" else None
+            ports[name], pids[name] = stack.enter_context(server(target, env, cwd))
         capture_file = Path(tmp, "capture.json")
         capture_file.write_text(json.dumps(capture(ports["api"], etag_of(ports["api"]), key)))
         ports["bare"], pids["bare"] = stack.enter_context(server(BARE, {"BENCH_CAPTURE": str(capture_file)}))
