@@ -1,6 +1,7 @@
 """Clinical codes: their shapes, the seed's checked codes, lookup by code, and editing them."""
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -94,6 +95,16 @@ async def test_a_bad_code_is_a_422_problem(client: httpx.AsyncClient, code: str)
     assert response.json()["errors"][0]["loc"] == ["query", "code"]
 
 
+async def patch_and_publish(client: httpx.AsyncClient, key: str, url: str, change: dict[str, Any]) -> Any:
+    """PATCH an item's draft with its current ETag, then publish it; returns the patched draft."""
+    etag = (await client.get(url, headers=bearer(key))).headers["etag"]
+    patched = await client.patch(url, json=change, headers={**bearer(key), "If-Match": etag})
+    assert patched.status_code == 200, patched.text
+    published = await client.post(f"{url}/publish", headers={**bearer(key), "If-Match": patched.headers["etag"]})
+    assert published.status_code == 200, published.text
+    return patched.json()
+
+
 async def test_codes_are_edited_checked_and_published(fresh_url: str, key_for: Callable[..., str]) -> None:
     key = key_for("admin")
     async with serve(fresh_url) as client:
@@ -106,11 +117,8 @@ async def test_codes_are_edited_checked_and_published(fresh_url: str, key_for: C
         twice = {"codes": [{"system": ICD_10, "code": "M62.8", "display": "d"}] * 2}
         assert (await client.patch(url, json=twice, headers={**bearer(key), "If-Match": etag})).status_code == 422
         good = {"codes": [{"system": ICD_10, "code": "m628", "display": "Other specified disorders of muscle"}]}
-        patched = await client.patch(url, json=good, headers={**bearer(key), "If-Match": etag})
-        assert patched.status_code == 200
-        assert patched.json()["document"]["codes"][0]["code"] == "M62.8"
-        published = await client.post(f"{url}/publish", headers={**bearer(key), "If-Match": patched.headers["etag"]})
-        assert published.status_code == 200
+        patched = await patch_and_publish(client, key, url, good)
+        assert patched["document"]["codes"][0]["code"] == "M62.8"
         body = await served_within_two_seconds(
             client, f"/v1/treatments?code={ICD_10}|M62.8", lambda page: bool(page["data"])
         )
@@ -125,12 +133,12 @@ async def test_a_coded_cause_is_found_by_its_code(fresh_url: str, key_for: Calla
     key = key_for("admin")
     async with serve(fresh_url) as client:
         url = "/v1/admin/causes/arthritis"
-        etag = (await client.get(url, headers=bearer(key))).headers["etag"]
-        coded = {"codes": [{"system": ICD_10_CM, "code": "M19.90", "display": "Unspecified osteoarthritis"}]}
-        patched = await client.patch(url, json=coded, headers={**bearer(key), "If-Match": etag})
-        assert patched.status_code == 200
-        published = await client.post(f"{url}/publish", headers={**bearer(key), "If-Match": patched.headers["etag"]})
-        assert published.status_code == 200
+        coded = {
+            "codes": [
+                {"system": ICD_10_CM, "code": "M19.90", "display": "Unspecified osteoarthritis, unspecified site"}
+            ]
+        }
+        await patch_and_publish(client, key, url, coded)
         body = await served_within_two_seconds(
             client, f"/v1/causes?code={ICD_10_CM}|M19.9", lambda page: bool(page["data"])
         )
