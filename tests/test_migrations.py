@@ -64,7 +64,7 @@ def test_migrations_match_the_models(databases: EmptyDatabase) -> None:
     finally:
         engine.dispose()
     assert diff == []
-    assert migration_head() == "0008"
+    assert migration_head() == "0009"
 
 
 def test_published_items_get_drafts_history_and_feed_entries(databases: EmptyDatabase) -> None:
@@ -153,7 +153,9 @@ def test_the_clinical_release_corrects_a_database_seeded_before_it(databases: Em
             newest = session.exec(select(TriageRuleset.version).order_by(col(TriageRuleset.loaded_at).desc())).first()
             assert newest == "2"
             corrected = session.exec(select(Item).where(Item.slug == "cortisone-injections")).one()
-            assert corrected.summary.startswith("The article says doctors sometimes inject cortisone.")
+            assert corrected.summary == next(
+                t["summary"] for t in yaml.safe_load(SEED_FILE.read_text())["treatments"] if t["slug"] == corrected.slug
+            )
             assert corrected.revision == 3  # a draft update, then its publish
             assert session.exec(select(Item).where(Item.slug == "keep-active")).one().revision == 1
             assert session.exec(select(Item).where(Item.slug == "bass-cauda-equina-2018")).first() is None
@@ -178,5 +180,34 @@ def test_the_clinical_release_corrects_a_database_seeded_before_it(databases: Em
         command.downgrade(config, "0003")
         with Session(engine) as session:
             assert session.exec(select(TriageRuleset.version)).all() == ["1"]
+    finally:
+        engine.dispose()
+
+
+def test_the_content_corrections_reach_a_database_seeded_before_them(databases: EmptyDatabase, tmp_path: Path) -> None:
+    """0009 publishes the seed's corrected text on a database that holds the earlier text, and audits it."""
+    content: dict[str, Any] = yaml.safe_load(SEED_FILE.read_text(encoding="utf-8"))
+    ease_off = next(t for t in content["treatments"] if t["slug"] == "stop-activity")
+    corrected_summary = ease_off["summary"]
+    ease_off["summary"] = "Stop the thing that caused it."
+    (old_content := tmp_path / "content.yaml").write_text(yaml.safe_dump(content), encoding="utf-8")
+
+    url = databases.create()
+    config = alembic_config(url)
+    command.upgrade(config, "0008")
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            load_seed(session=session, path=old_content)
+        command.upgrade(config, "head")
+        with Session(engine) as session:
+            item = session.exec(select(Item).where(Item.slug == "stop-activity")).one()
+            assert (item.summary, item.revision) == (corrected_summary, 3)  # a draft update, then its publish
+            by_migration = session.exec(
+                select(AuditEvent.slug, AuditEvent.action).where(AuditEvent.actor == "migration 0009")
+            ).all()
+            assert sorted(by_migration) == [("stop-activity", "publish"), ("stop-activity", "update")]
+            assert ("stop-activity", "upsert") in {(c.slug, c.action) for c in session.exec(select(Change))}
+            assert session.exec(select(Item).where(Item.slug == "muscle-strain")).one().revision == 1
     finally:
         engine.dispose()

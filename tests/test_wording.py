@@ -1,5 +1,6 @@
 """Plain English: every patient-facing text reads at about age 11 (Flesch reading ease); no edit raises it unseen."""
 
+import re
 import statistics
 
 import pytest
@@ -65,3 +66,15 @@ def test_the_median_scores_at_least_70() -> None:
 def test_bodies_stay_plain(slug: str) -> None:
     body = next(item.body for items in SEED.by_type().values() for item in items if item.slug == slug)
     assert textstat.flesch_reading_ease(body) >= 50, body
+
+
+ITEMS = {f"{kind.value}/{item.slug}": item for kind, items in SEED.by_type().items() for item in items}
+
+
+@pytest.mark.parametrize("name", sorted(ITEMS))
+def test_no_text_leans_on_the_article(name: str) -> None:
+    """Advice stands on its own; where it comes from is said in `sources`."""
+    item = ITEMS[name]
+    fields = (item.name, item.summary, item.body, item.action, item.when_to_use, item.cautions)
+    text = " ".join(field for field in fields if field)
+    assert not re.search(r"\b(the|this) article\b|according to", text, re.IGNORECASE), text

@@ -18,12 +18,12 @@ CAUSES = [
 SYMPTOMS = ["pain-after-exertion", "restricted-movement", "sudden-sharp-pain", "muscle-tightening"]
 TREATMENTS = [
     "compression",
+    "stop-activity",
     "gentle-stretching",
     "heat",
     "ice",
     "keep-active",
     "rest",
-    "stop-activity",
     "nsaids",
     "muscle-relaxants",
     "cortisone-injections",

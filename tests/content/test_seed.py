@@ -8,7 +8,7 @@ from sqlmodel import Session, func, select
 
 from app.content.models import ContentVersion, Item, ItemLink
 from app.core.db import make_engine
-from seed.loader import SEED_FILE, item_id, load_seed, read_seed
+from seed.loader import SEED_FILE, SeedItem, item_id, load_seed, read_seed
 from tests.conftest import EmptyDatabase, migrate_and_seed
 
 ARTICLE = Path(__file__).resolve().parents[3] / "shared" / "source" / "back-spasms-article.txt"
@@ -99,9 +99,9 @@ def test_red_flags_match_the_triage_screens() -> None:
         ("causes", "pulling-pushing-twisting", ["pull", "push", "twist"]),
         ("causes", "repeated-strain", ["swollen"]),
         ("symptoms", "sudden-sharp-pain", ["sharp"]),
-        ("symptoms", "pain-after-exertion", ["mild", "severe", "stop"]),
+        ("symptoms", "pain-after-exertion", ["mild", "severe", "ease off"]),
         ("symptoms", "pain-spreads-to-abdomen", ["lower tummy (abdomen)"]),
-        ("treatments", "stop-activity", ["stop"]),
+        ("treatments", "stop-activity", ["ease off"]),
         ("treatments", "ice", ["inflammation"]),
         ("treatments", "heat", ["blood flow"]),
         ("treatments", "see-a-doctor", ["doctor"]),
@@ -120,6 +120,79 @@ def test_every_fact_of_the_article_is_covered(kind: str, slug: str, words: list[
     text = f"{item.name} {item.summary} {item.body}".lower()
     assert all(word in text for word in words), (slug, words)
     assert any(c.source == "renova-back-spasms" for c in item.sources)
+
+
+def _item(kind: str, slug: str) -> SeedItem:
+    items: list[SeedItem] = getattr(read_seed(), kind)
+    return next(i for i in items if i.slug == slug)
+
+
+def _text(item: SeedItem) -> str:
+    fields = (item.name, item.summary, item.body, item.action, item.when_to_use, item.cautions)
+    return " ".join(field for field in fields if field).lower()
+
+
+# The clinical review against NICE NG59: what each corrected item must say, and what it must no longer say.
+@pytest.mark.parametrize(
+    ("kind", "slug", "says", "never"),
+    [
+        ("treatments", "stop-activity", ["keep moving", "ease off", "day or two", "build back up"], ["bleed"]),
+        ("symptoms", "pain-after-exertion", ["keep moving", "ease off", "day or two", "build back up"], ["bleed"]),
+        ("treatments", "muscle-relaxants", ["not advised for sciatica", "benzodiazepines, such as diazepam"], []),
+        ("treatments", "nsaids", ["for sciatica", "the evidence that nsaids help is limited"], ["nice advises them"]),
+        (
+            "treatments",
+            "nsaids",
+            ["nice says doctors should consider", "lowest dose", "shortest time", "protect your stomach"],
+            [],
+        ),
+        ("treatments", "nsaids", ["blood thinners", "pregnant", "kidney", "heart", "stomach ulcer"], []),
+        ("treatments", "physical-therapy", ["any kind", "less likely to come back"], ["core", "stronger"]),
+        ("causes", "arthritis", ["arthritis"], ["swell", "cramp"]),
+        ("causes", "repeated-strain", ["this is a link", "not proof that the strain causes"], []),
+        (
+            "causes",
+            "weak-abdominal-muscles",
+            ["more common in people with a bad back", "not proven that they cause"],
+            [],
+        ),
+        ("symptoms", "pain-between-shoulder-blades", ["usually from a muscle or joint", "more common here"], []),
+        ("treatments", "heat", ["a little", "short term"], ["best", "proof"]),
+        ("treatments", "rest", ["nhs advises staying as active as you can rather than resting in bed"], ["nice"]),
+        ("symptoms", "cancer-history", ["check today"], []),
+    ],
+)
+def test_the_clinical_review_is_applied(kind: str, slug: str, says: list[str], never: list[str]) -> None:
+    text = _text(_item(kind, slug))
+    assert [phrase for phrase in says if phrase not in text] == [], text
+    assert [phrase for phrase in never if phrase in text] == [], text
+
+
+def test_no_text_tells_people_to_stop_all_activity() -> None:
+    stopping = re.compile(r"stop (the thing|what you|all activity)|stopping straight away|bleed(ing)? a little")
+    for items in read_seed().by_type().values():
+        for item in items:
+            assert not stopping.search(_text(item)), item.slug
+    assert _item("treatments", "stop-activity").summary.startswith("Keep moving")
+
+
+def test_rest_cites_the_nhs_and_not_nice_which_does_not_cover_bed_rest() -> None:
+    assert [c.source for c in _item("treatments", "rest").sources] == ["renova-back-spasms", "nhs-back-pain"]
+    nhs = next(s for s in read_seed().sources if s.slug == "nhs-back-pain")
+    assert nhs.url == "https://www.nhs.uk/conditions/back-pain/"
+
+
+def test_red_flags_never_say_soon() -> None:
+    for symptom in read_seed().symptoms:
+        if symptom.red_flag:
+            assert not re.search(r"\bsoon\b", _text(symptom)), symptom.slug
+
+
+def test_every_source_has_a_url_or_says_why_not() -> None:
+    unlinked = {s.slug: s.summary for s in read_seed().sources if s.url is None}
+    assert sorted(unlinked) == ["girft-cauda-equina-2023", "renova-back-spasms"]
+    assert all("No link is given: " in summary for summary in unlinked.values())
+    assert all(s.url.startswith("https://") for s in read_seed().sources if s.url)
 
 
 def _words(text: str) -> list[str]:
