@@ -232,6 +232,9 @@ def main() -> None:
         help="also serve the API from this checkout (say a git worktree of the last release), in the same rounds",
     )
     args = parser.parse_args()
+    redis_url = args.redis if redis_available(args.redis) else None
+    if redis_url is None:
+        print(f"Redis is not reachable at {args.redis}: the shared-counter servers are left out")
 
     with tempfile.TemporaryDirectory() as tmp:
         urls = {"api": prepare_db(Path(tmp, "seed.db"), 0)}
@@ -242,7 +245,7 @@ def main() -> None:
 
         # One key per database, its limit too high to refuse: a keyed call's cost is measured too.
         made = {url: make_key(url, "read", name="bench", rate_limit_per_minute=10**9) for url in set(urls.values())}
-        with servers(urls, tmp, args.redis, made[urls["api"]], plain=args.plain, baseline=args.baseline) as (
+        with servers(urls, tmp, redis_url, made[urls["api"]], plain=args.plain, baseline=args.baseline) as (
             ports,
             pids,
         ):
@@ -276,7 +279,7 @@ def main() -> None:
                     for name in order:
                         results.setdefault((case.name, name), []).append(measure(case, name, args.seconds))
             report(cases, names, results, pids)
-        at_defaults(urls["api"], args.redis if redis_available(args.redis) else None, args.seconds)
+        at_defaults(urls["api"], redis_url, args.seconds)
 
 
 def at_defaults(url: str, redis_url: str | None, seconds: float) -> None:
@@ -333,7 +336,13 @@ def redis_available(url: str) -> bool:
 
 @contextmanager
 def servers(
-    urls: dict[str, str], tmp: str, redis_url: str, key: str, *, plain: bool = False, baseline: Path | None = None
+    urls: dict[str, str],
+    tmp: str,
+    redis_url: str | None,
+    key: str,
+    *,
+    plain: bool = False,
+    baseline: Path | None = None,
 ) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
     """Start every API server, capture its bytes (keyed ones with `key`), then start the bare baseline."""
     configs = {
@@ -344,12 +353,10 @@ def servers(
         configs["baseline"] = {"DATABASE_URL": urls["api"], **COUNTED}
     if plain:
         configs["plain memory"] = {"DATABASE_URL": urls["api"], **COUNTED}
-    if redis_available(redis_url):
+    if redis_url is not None:
         configs["redis limits"] = {"DATABASE_URL": urls["api"], "REDIS_URL": redis_url, **COUNTED}
         if plain:
             configs["plain redis"] = {"DATABASE_URL": urls["api"], "REDIS_URL": redis_url, **COUNTED}
-    else:
-        print(f"Redis is not reachable at {redis_url}: the shared-counter server is left out")
     for name, url in urls.items():
         if name != "api":
             configs[name] = {"DATABASE_URL": url, **COUNTED}

@@ -1,6 +1,8 @@
 """The migrations run up, down and up again on SQLite and PostgreSQL, and match the models."""
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -8,8 +10,9 @@ from typing import Any
 import yaml
 from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, SQLModel, col, select
 
 from app.content.models import ContentVersion, Item, ItemCode, ItemLink
@@ -123,6 +126,22 @@ def test_published_items_get_drafts_history_and_feed_entries(databases: EmptyDat
         engine.dispose()
 
 
+@contextmanager
+def seeded_at(databases: EmptyDatabase, revision: str, **seed: Any) -> Iterator[tuple[Config, Engine]]:
+    """A new database migrated to `revision` and seeded there (from the files given), as an earlier
+    release left it; yields its Alembic config and engine."""
+    url = databases.create()
+    config = alembic_config(url)
+    command.upgrade(config, revision)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            load_seed(session=session, **seed)
+        yield config, engine
+    finally:
+        engine.dispose()
+
+
 def test_the_clinical_release_corrects_a_database_seeded_before_it(databases: EmptyDatabase, tmp_path: Path) -> None:
     """A database seeded with the earlier content and ruleset 1 gets ruleset 2 and the corrections by migration."""
     content: dict[str, Any] = yaml.safe_load(SEED_FILE.read_text(encoding="utf-8"))
@@ -141,13 +160,8 @@ def test_the_clinical_release_corrects_a_database_seeded_before_it(databases: Em
     (old_content := tmp_path / "content.yaml").write_text(yaml.safe_dump(content), encoding="utf-8")
     (old_ruleset := tmp_path / "triage.yaml").write_text(yaml.safe_dump(ruleset), encoding="utf-8")
 
-    url = databases.create()
-    config = alembic_config(url)
-    command.upgrade(config, "0003")
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session:
-            load_seed(session=session, path=old_content, triage=old_ruleset, codes=False)  # codes arrive in 0006
+    # Codes arrive in 0006.
+    with seeded_at(databases, "0003", path=old_content, triage=old_ruleset, codes=False) as (config, engine):
         command.upgrade(config, "head")
         with Session(engine) as session:
             newest = session.exec(select(TriageRuleset.version).order_by(col(TriageRuleset.loaded_at).desc())).first()
@@ -180,8 +194,6 @@ def test_the_clinical_release_corrects_a_database_seeded_before_it(databases: Em
         command.downgrade(config, "0003")
         with Session(engine) as session:
             assert session.exec(select(TriageRuleset.version)).all() == ["1"]
-    finally:
-        engine.dispose()
 
 
 def test_the_content_corrections_reach_a_database_seeded_before_them(databases: EmptyDatabase, tmp_path: Path) -> None:
@@ -192,13 +204,7 @@ def test_the_content_corrections_reach_a_database_seeded_before_them(databases: 
     ease_off["summary"] = "Stop the thing that caused it."
     (old_content := tmp_path / "content.yaml").write_text(yaml.safe_dump(content), encoding="utf-8")
 
-    url = databases.create()
-    config = alembic_config(url)
-    command.upgrade(config, "0008")
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session:
-            load_seed(session=session, path=old_content)
+    with seeded_at(databases, "0008", path=old_content) as (config, engine):
         command.upgrade(config, "head")
         with Session(engine) as session:
             item = session.exec(select(Item).where(Item.slug == "stop-activity")).one()
@@ -209,5 +215,3 @@ def test_the_content_corrections_reach_a_database_seeded_before_them(databases: 
             assert sorted(by_migration) == [("stop-activity", "publish"), ("stop-activity", "update")]
             assert ("stop-activity", "upsert") in {(c.slug, c.action) for c in session.exec(select(Change))}
             assert session.exec(select(Item).where(Item.slug == "muscle-strain")).one().revision == 1
-    finally:
-        engine.dispose()
