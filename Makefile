@@ -44,9 +44,9 @@ test: setup $(FHIR_DIR)/node_modules/.installed $(CLIENT_DIR)/node_modules/.inst
 docs: setup ## build the docs site from docs/ into var/site, strictly: a broken link or anchor fails
 	NO_MKDOCS_2_WARNING=1 $(UV) run --frozen mkdocs build --strict
 
-evaluate: setup ## migrate and seed DATABASE_URL, then run the clinical vignettes; exit 1 on any under-triage
+evaluate: setup ## migrate and seed DATABASE_URL, then run the clinical vignettes (ARGS=--no-thresholds: fail on under-triage only)
 	$(UV) run --frozen backpain prepare
-	$(UV) run --frozen backpain evaluate
+	$(UV) run --frozen backpain evaluate $(ARGS)
 
 test-fast: setup $(FHIR_DIR)/node_modules/.installed ## the inner loop: SQLite only, without browsers, server processes and schemathesis
 	$(UV) run --frozen pytest -n 2 --dist worksteal -m "not slow and not postgres" -q \

@@ -59,6 +59,8 @@ def create_app(settings: Settings | None = None) -> Edge:
             emergency_number=settings.emergency_number,
             urgent_service_name=settings.urgent_service_name,
             urgent_service_number=settings.urgent_service_number,
+            maternity_service_name=settings.maternity_service_name,
+            maternity_service_number=settings.maternity_service_number,
         ),
     )
     keyring = KeyRing(engine)

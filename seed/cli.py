@@ -31,8 +31,16 @@ def prepare() -> None:
 
 def evaluate(
     file: Annotated[Path | None, typer.Option("--file", help="A vignettes file; the shipped one by default.")] = None,
+    thresholds: Annotated[
+        bool,
+        typer.Option(
+            help="Also fail when under 60 % of the self-care vignettes reach self-care, or over 5 % are over-triaged"
+            " by two levels; with --no-thresholds, only under-triage fails (the figures are printed either way)."
+        ),
+    ] = True,
 ) -> None:
-    """Run the clinical vignettes against the served ruleset; exit 1 on any under-triage."""
+    """Run the clinical vignettes against the served ruleset; exit 1 on any under-triage, on fewer than 60 % of
+    the self-care vignettes reaching self-care, or on more than 5 % over-triaged by two levels."""
     _migrated()
     with Session(get_engine()) as session:
         row = session.exec(select(TriageRuleset).order_by(col(TriageRuleset.loaded_at).desc())).first()
@@ -43,8 +51,9 @@ def evaluate(
     report = evaluate_vignettes(engine, (read_vignettes(file) if file else read_vignettes()).cases())
     typer.echo(f"Triage ruleset {engine.document.version}: {len(report.outcomes)} vignettes\n")
     typer.echo(report.table())
-    if report.under_triage:
-        typer.echo(f"\nevaluate: {len(report.under_triage)} vignettes were under-triaged", err=True)
+    failures = report.failures(thresholds=thresholds)
+    if failures:
+        typer.echo(f"\nevaluate: {'; '.join(failures)}", err=True)
         raise typer.Exit(1)
 
 

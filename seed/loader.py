@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -17,7 +18,9 @@ from app.content.models import (
     Item,
     ItemCode,
     ItemLink,
+    ItemRecommendation,
     ItemType,
+    Recommendation,
     TreatmentCategory,
     Urgency,
 )
@@ -76,6 +79,8 @@ class SeedItem(_Strict):
     action: str | None = None
     when_to_use: str | None = None
     cautions: str | None = None
+    recommendation: Recommendation | None = None
+    recommendation_source: SeedCitation | None = None
     title: str | None = None
     publisher: str | None = None
     url: str | None = None
@@ -106,16 +111,22 @@ class SeedFile(_Strict):
 
 
 def read_seed(path: Path = SEED_FILE) -> SeedFile:
-    """Parse and check the seed file: every citation and condition link must resolve."""
+    """Parse and check the seed file: every citation and condition link must resolve, and every treatment,
+    and only a treatment, has a recommendation whose source is one of its citations."""
     seed = SeedFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     sources = {s.slug for s in seed.sources}
     conditions = {c.slug for c in seed.conditions}
-    for items in seed.by_type().values():
+    for kind, items in seed.by_type().items():
         for item in items:
             missing = {c.source for c in item.sources} - sources
             missing |= set(item.conditions or []) - conditions
             if missing:
                 raise ValueError(f"seed item {item.slug!r} refers to unknown {sorted(missing)}")
+            rated = (item.recommendation is not None, item.recommendation_source is not None)
+            if rated != ((kind == ItemType.treatment),) * 2:
+                raise ValueError(f"seed item {item.slug!r}: a treatment, and only a treatment, has a recommendation")
+            if item.recommendation_source is not None and item.recommendation_source not in item.sources:
+                raise ValueError(f"seed item {item.slug!r}: its recommendation_source is not one of its sources")
     return seed
 
 
@@ -154,7 +165,9 @@ def read_ruleset(path: Path = TRIAGE_FILE, seed: SeedFile | None = None) -> Rule
 
 
 def _row(kind: ItemType, item: SeedItem, review: SeedReview, now: datetime) -> Item:
-    fields: dict[str, Any] = item.model_dump(exclude={"sources", "conditions", "codes"})
+    fields: dict[str, Any] = item.model_dump(
+        exclude={"sources", "conditions", "codes", "recommendation", "recommendation_source"}
+    )
     dated = kind != ItemType.source
     return Item(
         id=item_id(kind, item.slug),
@@ -166,6 +179,27 @@ def _row(kind: ItemType, item: SeedItem, review: SeedReview, now: datetime) -> I
         revision=1,
         **fields,
     )
+
+
+def _rates_treatments(session: Session) -> bool:
+    """Whether the database has the recommendations table: migrations older than 0010 run this loader too."""
+    return inspect(session.connection()).has_table(ItemRecommendation.__tablename__)
+
+
+def _recommendation(item_id_: uuid.UUID, item: SeedItem) -> ItemRecommendation | None:
+    if item.recommendation is None or item.recommendation_source is None:
+        return None
+    cited = item.recommendation_source
+    return ItemRecommendation(
+        item_id=item_id_, recommendation=item.recommendation.value, source=cited.source, locator=cited.locator
+    )
+
+
+def _same_recommendation(found: ItemRecommendation | None, wanted: ItemRecommendation | None) -> bool:
+    def key(row: ItemRecommendation | None) -> tuple[str, str, str] | None:
+        return None if row is None else (row.recommendation, row.source, row.locator)
+
+    return key(found) == key(wanted)
 
 
 def load_seed(*, session: Session, path: Path = SEED_FILE, triage: Path = TRIAGE_FILE, codes: bool = True) -> int:
@@ -186,6 +220,8 @@ def load_seed(*, session: Session, path: Path = SEED_FILE, triage: Path = TRIAGE
     added: list[Item] = []
     conditions: dict[uuid.UUID, list[str]] = {}
     coded: dict[uuid.UUID, list[dict[str, str]]] = {}
+    rated: list[ItemRecommendation] = []
+    rates = _rates_treatments(session)
     for kind, items in seed.by_type().items():
         for item in items:
             if (kind.value, item.slug) not in known:
@@ -196,7 +232,12 @@ def load_seed(*, session: Session, path: Path = SEED_FILE, triage: Path = TRIAGE
                     conditions[row.id] = item.conditions or seed.default_conditions
                 if codes:
                     coded[row.id] = [code.public() for code in item.codes]
+                if rates and (recommendation := _recommendation(row.id, item)) is not None:
+                    rated.append(recommendation)
     session.flush()
+    # merge: a row of an item deleted since (the table has no foreign key) gives way to the seed's.
+    for recommendation in rated:
+        session.merge(recommendation)
     for row in added:
         for condition in conditions.get(row.id, ()):
             session.add(ItemLink(condition_id=item_id(ItemType.condition, condition), item_id=row.id))
@@ -252,13 +293,15 @@ def apply_release(
 ) -> int:
     """Bring a database seeded before a content release up to the seed file; returns how many items changed.
 
-    New items and the new ruleset are added as by `load_seed`. Each published item whose text differs
-    from the seed file gets the seed's text as a new published revision, and each retired item is
-    deleted, all through the editing service: the audit log names the actor and the change feed
-    carries every change. An item an editor has unpublished stays unpublished.
+    New items and the new ruleset are added as by `load_seed`. Each published item whose text (or, from
+    migration 0010 on, whose recommendation) differs from the seed file gets the seed's as a new
+    published revision, and each retired item is deleted, all through the editing service: the audit
+    log names the actor and the change feed carries every change. An item an editor has unpublished
+    stays unpublished.
     """
     changed = load_seed(session=session, path=path, codes=codes)
     seed = read_seed(path)
+    rates = _rates_treatments(session)
     now = datetime.now(UTC)
     for kind, items in seed.by_type().items():
         for item in items:
@@ -270,8 +313,18 @@ def apply_release(
             document = complete_document(kind, document_of(_row(kind, item, seed.review, now), conditions, chosen))
             if not codes:
                 document.pop("codes", None)
-            if _uncoded(draft.published) == _uncoded(document) and (not codes or _codes(draft.published) == chosen):
+            # The editing document does not carry the recommendation: it is written beside the
+            # publish, which gives the change its revision, audit entry and place in the feed.
+            wanted = _recommendation(draft.id, item) if rates else None
+            rated = wanted is None or _same_recommendation(session.get(ItemRecommendation, draft.id), wanted)
+            if (
+                _uncoded(draft.published) == _uncoded(document)
+                and (not codes or _codes(draft.published) == chosen)
+                and rated
+            ):
                 continue
+            if wanted is not None and not rated:
+                session.merge(wanted)
             editing.update(session=session, kind=kind, slug=item.slug, changes=document, if_match="*", actor=actor)
             editing.publish(session=session, kind=kind, slug=item.slug, if_match="*", actor=actor, keep_days=keep_days)
             changed += 1

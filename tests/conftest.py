@@ -5,13 +5,14 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from alembic import command
+from alembic.config import Config
 from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -244,3 +245,19 @@ async def client(seeded_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the app on the seeded database, through the snapshot fast path."""
     async with serve(seeded_url) as http:
         yield http
+
+
+@contextmanager
+def seeded_at(databases: EmptyDatabase, revision: str, **seed: Any) -> Iterator[tuple[Config, Engine]]:
+    """A new database migrated to `revision` and seeded there (from the files given), as an earlier
+    release left it; yields its Alembic config and engine."""
+    url = databases.create()
+    config = alembic_config(url)
+    command.upgrade(config, revision)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            load_seed(session=session, **seed)
+        yield config, engine
+    finally:
+        engine.dispose()

@@ -17,7 +17,7 @@ def test_migrate_seed_export(database_env: str) -> None:
     assert runner.invoke(cli, ["migrate"]).exit_code == 0
     first = runner.invoke(cli, ["seed"])
     assert first.exit_code == 0
-    assert "seed: 61 items added" in first.output  # the migrations already loaded the triage ruleset
+    assert "seed: 93 items added" in first.output  # the migrations already loaded the triage ruleset
     second = runner.invoke(cli, ["seed"])
     assert "seed: 0 items added" in second.output
     exported = runner.invoke(cli, ["export"])
@@ -26,9 +26,9 @@ def test_migrate_seed_export(database_env: str) -> None:
     assert {k: len(v) for k, v in document.items()} == {
         "conditions": 1,
         "causes": 8,
-        "symptoms": 27,
-        "treatments": 13,
-        "sources": 12,
+        "symptoms": 34,
+        "treatments": 27,
+        "sources": 23,
     }
     assert document["conditions"][0]["slug"] == "back-spasms"
 

@@ -1,8 +1,6 @@
 """The migrations run up, down and up again on SQLite and PostgreSQL, and match the models."""
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,9 +8,8 @@ from typing import Any
 import yaml
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlmodel import Session, SQLModel, col, select
 
 from app.content.models import ContentVersion, Item, ItemCode, ItemLink
@@ -20,8 +17,9 @@ from app.core.db import alembic_config, make_engine, migration_head, schema_is_c
 from app.platform.models import AuditEvent, ItemDraft
 from app.sync.models import Change
 from app.triage.models import TriageRuleset
-from seed.loader import SEED_FILE, TRIAGE_FILE, load_seed
-from tests.conftest import EmptyDatabase
+from app.triage.service import store_ruleset
+from seed.loader import SEED_FILE, TRIAGE_FILE, read_ruleset
+from tests.conftest import EmptyDatabase, seeded_at
 
 TABLES = {
     "alembic_version",
@@ -33,6 +31,7 @@ TABLES = {
     "item_code",
     "item_draft",
     "item_link",
+    "item_recommendation",
     "triage_ruleset",
     "webhook_delivery",
     "webhook_endpoint",
@@ -67,7 +66,7 @@ def test_migrations_match_the_models(databases: EmptyDatabase) -> None:
     finally:
         engine.dispose()
     assert diff == []
-    assert migration_head() == "0009"
+    assert migration_head() == "0011"
 
 
 def test_published_items_get_drafts_history_and_feed_entries(databases: EmptyDatabase) -> None:
@@ -118,7 +117,7 @@ def test_published_items_get_drafts_history_and_feed_entries(databases: EmptyDat
             assert sorted(history) == [("back-spasms", "seed", "seed"), ("lifting", "seed", "seed")]
             feed = session.exec(select(Change.slug, Change.action, Change.revision).order_by(col(Change.seq))).all()
             # By type, then slug; then the ruleset in force, which 0007 puts in the feed.
-            assert feed == [("lifting", "upsert", 1), ("back-spasms", "upsert", 1), ("triage", "upsert", 2)]
+            assert feed == [("lifting", "upsert", 1), ("back-spasms", "upsert", 1), ("triage", "upsert", 3)]
             counters = session.get(ContentVersion, 1)
             assert counters is not None
             assert (counters.version, counters.keys_version, counters.changes_floor) == (6, 0, 0)
@@ -126,24 +125,9 @@ def test_published_items_get_drafts_history_and_feed_entries(databases: EmptyDat
         engine.dispose()
 
 
-@contextmanager
-def seeded_at(databases: EmptyDatabase, revision: str, **seed: Any) -> Iterator[tuple[Config, Engine]]:
-    """A new database migrated to `revision` and seeded there (from the files given), as an earlier
-    release left it; yields its Alembic config and engine."""
-    url = databases.create()
-    config = alembic_config(url)
-    command.upgrade(config, revision)
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session:
-            load_seed(session=session, **seed)
-        yield config, engine
-    finally:
-        engine.dispose()
-
-
 def test_the_clinical_release_corrects_a_database_seeded_before_it(databases: EmptyDatabase, tmp_path: Path) -> None:
-    """A database seeded with the earlier content and ruleset 1 gets ruleset 2 and the corrections by migration."""
+    """A database seeded with the earlier content and ruleset 1 gets the seed's ruleset and the corrections by
+    migration."""
     content: dict[str, Any] = yaml.safe_load(SEED_FILE.read_text(encoding="utf-8"))
     ruleset: dict[str, Any] = yaml.safe_load(TRIAGE_FILE.read_text(encoding="utf-8"))
     cortisone = next(t for t in content["treatments"] if t["slug"] == "cortisone-injections")
@@ -165,13 +149,14 @@ def test_the_clinical_release_corrects_a_database_seeded_before_it(databases: Em
         command.upgrade(config, "head")
         with Session(engine) as session:
             newest = session.exec(select(TriageRuleset.version).order_by(col(TriageRuleset.loaded_at).desc())).first()
-            assert newest == "2"
+            assert newest == "3"
             corrected = session.exec(select(Item).where(Item.slug == "cortisone-injections")).one()
             assert corrected.summary == next(
                 t["summary"] for t in yaml.safe_load(SEED_FILE.read_text())["treatments"] if t["slug"] == corrected.slug
             )
-            assert corrected.revision == 3  # a draft update, then its publish
-            assert session.exec(select(Item).where(Item.slug == "keep-active")).one().revision == 1
+            # A draft update, then its publish, by 0004; again by 0010 (its recommendation).
+            assert corrected.revision == 5
+            assert session.exec(select(Item).where(Item.slug == "keep-active")).one().revision == 3
             assert session.exec(select(Item).where(Item.slug == "bass-cauda-equina-2018")).first() is None
             by_migration = session.exec(
                 select(AuditEvent.slug, AuditEvent.action).where(AuditEvent.actor == "migration 0004")
@@ -208,10 +193,34 @@ def test_the_content_corrections_reach_a_database_seeded_before_them(databases: 
         command.upgrade(config, "head")
         with Session(engine) as session:
             item = session.exec(select(Item).where(Item.slug == "stop-activity")).one()
-            assert (item.summary, item.revision) == (corrected_summary, 3)  # a draft update, then its publish
+            # A draft update, then its publish, by 0009; again by 0010 (its recommendation).
+            assert (item.summary, item.revision) == (corrected_summary, 5)
             by_migration = session.exec(
                 select(AuditEvent.slug, AuditEvent.action).where(AuditEvent.actor == "migration 0009")
             ).all()
             assert sorted(by_migration) == [("stop-activity", "publish"), ("stop-activity", "update")]
             assert ("stop-activity", "upsert") in {(c.slug, c.action) for c in session.exec(select(Change))}
             assert session.exec(select(Item).where(Item.slug == "muscle-strain")).one().revision == 1
+
+
+def test_ruleset_3_reaches_a_database_serving_an_earlier_one(databases: EmptyDatabase) -> None:
+    """0011 loads ruleset 3 where an earlier one is served, and puts it in the change feed for the apps."""
+    url = databases.create()
+    config = alembic_config(url)
+    command.upgrade(config, "0010")
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            earlier = read_ruleset().model_copy(update={"version": 2})
+            assert store_ruleset(session=session, document=earlier)
+            session.commit()
+        command.upgrade(config, "head")
+        with Session(engine) as session:
+            assert sorted(session.exec(select(TriageRuleset.version)).all()) == ["2", "3"]
+            feed = session.exec(select(Change.slug, Change.action, Change.revision)).all()
+            assert feed == [("triage", "upsert", 3)]
+        command.downgrade(config, "0010")
+        with Session(engine) as session:
+            assert session.exec(select(TriageRuleset.version)).all() == ["2"]
+    finally:
+        engine.dispose()

@@ -22,7 +22,8 @@ def filled(text: str) -> str:
 
 def patient_texts() -> dict[str, str]:
     """Summaries, cautions, actions and when-to-use of the content; questions, help, advice, safety nets,
-    explanations, actions, intro and disclaimer of the triage ruleset. Titles and names are too short to score."""
+    explanations, actions (and what they add after another's), added sentences, intro and disclaimer of the
+    triage ruleset. Titles and names are too short to score."""
     texts: dict[str, str] = {}
     for kind, items in SEED.by_type().items():
         for item in items:
@@ -42,10 +43,17 @@ def patient_texts() -> dict[str, str]:
             texts[f"step {step.step}.unsure"] = step.unsure.explanation
     for question in document.questions:
         texts |= {f"{question.id}.text": question.text, f"{question.id}.help": question.help}
+        if question.unsure is not None:
+            texts[f"{question.id}.unsure"] = question.unsure.explanation
+            if question.unsure.action:
+                texts[f"{question.id}.unsure.action"] = question.unsure.action
     for rule in document.rules:
         texts[f"{rule.id}.explanation"] = rule.explanation
         if rule.action:
             texts[f"{rule.id}.action"] = rule.action
+        if rule.then:
+            texts[f"{rule.id}.then"] = rule.then
+    texts |= {f"additions[{i}]": addition.text for i, addition in enumerate(document.additions)}
     return {name: filled(text) for name, text in texts.items()}
 
 

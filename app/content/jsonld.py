@@ -26,15 +26,37 @@ ENTITY_TYPES = {
     "symptom": "MedicalSignOrSymptom",
     "treatment": "MedicalTherapy",
 }
-# Treatments that are something other than a therapy: advice a person follows, or a class of medicines.
+# Treatments that are something other than a therapy: advice a person follows, a medicine or a class
+# of them, or a test.
 TREATMENT_TYPES = {
     "see-a-doctor": "HowToTip",
     "keep-active": "HowToTip",
     "rest": "HowToTip",
     "stop-activity": "HowToTip",
+    "stay-in-work": "HowToTip",
     "nsaids": "DrugClass",
     "muscle-relaxants": "DrugClass",
+    "opioids-long-term": "DrugClass",
+    "gabapentin-and-pregabalin": "DrugClass",
+    "antidepressants": "DrugClass",
+    "paracetamol-alone": "Drug",
     "physical-therapy": "PhysicalTherapy",
+    "exercise-programme": "PhysicalTherapy",
+    "manual-therapy": "PhysicalTherapy",
+    "traction": "PhysicalTherapy",
+    "psychological-therapy": "PsychologicalTreatment",
+    "routine-imaging": "ImagingTest",
+}
+# A guideline's view of a treatment: for it (with its strength) or against it.
+_GUIDELINE_TYPES = {
+    "recommended": "MedicalGuidelineRecommendation",
+    "consider": "MedicalGuidelineRecommendation",
+    "not_recommended": "MedicalGuidelineContraindication",
+}
+_GUIDELINE_WORDS = {
+    "recommended": "Recommended",
+    "consider": "Consider: it may help some people",
+    "not_recommended": "Not recommended: the guideline advises against it",
 }
 ItemJson = dict[str, Any]
 # Looks up a published item by type and slug; None when it is not published.
@@ -75,6 +97,12 @@ def linked_data(item: ItemJson, *, lookup: Lookup, publisher: Publisher, base: s
         return {"@context": "https://schema.org", **_creative_work(item), "@id": f"{base}/v1/sources/{item['slug']}"}
     sources = [found for slug in _cited_slugs(item) if (found := lookup("source", slug)) is not None]
     credit = "Written in our own words from: " + "; ".join(f"{s['publisher']}, {s['title']}" for s in sources)
+    about = _entity(item, lookup=lookup, base=base)
+    # schema.org gives `guideline` (and `guidelineSubject`) to medical entities only; advice (a HowToTip)
+    # is not one, so its page mentions the guideline's view instead.
+    mentions = None
+    if about["@type"] == "HowToTip" and (view := about.pop("guideline", None)) is not None:
+        mentions = [{key: value for key, value in view.items() if key != "guidelineSubject"}]
     return _compact(
         {
             "@context": "https://schema.org",
@@ -86,7 +114,8 @@ def linked_data(item: ItemJson, *, lookup: Lookup, publisher: Publisher, base: s
             "inLanguage": "en",
             "lastReviewed": item["last_reviewed"],
             "dateModified": item["updated_at"],
-            "about": _entity(item, lookup=lookup, base=base),
+            "about": about,
+            "mentions": mentions,
             "citation": [_citation(s, _locators(item, s["slug"])) for s in sources],
             "publisher": publisher.organization(),
             "license": publisher.license,
@@ -109,13 +138,15 @@ def _entity(item: ItemJson, *, lookup: Lookup, base: str) -> ItemJson:
         entity["code"] = [_code(code) for code in item.get("codes", ())] or None
     if item["type"] == "condition":
 
-        def linked(kind: str, key: str) -> list[ItemJson]:
-            summaries = item[key]
-            return [_mention(found, base) for s in summaries if (found := lookup(kind, s["slug"])) is not None]
+        def linked(kind: str, key: str, summaries: list[ItemJson] | None = None) -> list[ItemJson]:
+            chosen = item[key] if summaries is None else summaries
+            return [_mention(found, base) for s in chosen if (found := lookup(kind, s["slug"])) is not None]
 
         entity["signOrSymptom"] = linked("symptom", "red_flags") + linked("symptom", "symptoms")
         entity["cause"] = linked("cause", "causes")
-        treatments = linked("treatment", "treatments")
+        # What a guideline advises against is no possible treatment: it is left to its own page.
+        advised = [s for s in item["treatments"] if not _advised_against(lookup("treatment", s["slug"]))]
+        treatments = linked("treatment", "treatments", advised)
         entity["possibleTreatment"] = [t for t in treatments if t["@type"] != "HowToTip"]
         entity["subjectOf"] = [t for t in treatments if t["@type"] == "HowToTip"]
     elif item["type"] == "cause":
@@ -124,9 +155,36 @@ def _entity(item: ItemJson, *, lookup: Lookup, base: str) -> ItemJson:
         ]
     elif item["type"] == "symptom" and item["red_flag"]:
         entity["potentialAction"] = {"@type": "Action", "description": item["action"]}
+    elif item["type"] == "treatment":
+        entity["guideline"] = _guideline(item, subject=entity["@id"], lookup=lookup)
     if entity["@type"] == "HowToTip":
         entity["text"] = entity.pop("description")
     return _compact(entity)
+
+
+def _advised_against(item: ItemJson | None) -> bool:
+    return item is not None and item.get("recommendation") == "not_recommended"
+
+
+def _guideline(item: ItemJson, *, subject: str, lookup: Lookup) -> ItemJson | None:
+    """What the cited guideline says of a treatment: a MedicalGuidelineRecommendation with its strength,
+    or a MedicalGuidelineContraindication when it advises against it; None when nothing is cited."""
+    rating, cited = item.get("recommendation"), item.get("recommendation_source")
+    if rating is None or cited is None:
+        return None
+    source = lookup("source", cited["source"]) or {}
+    authority = source.get("publisher")
+    return _compact(
+        {
+            "@type": _GUIDELINE_TYPES[rating],
+            "name": source.get("title"),
+            "url": source.get("url"),
+            "description": f"{_GUIDELINE_WORDS[rating]}. {source.get('name', cited['source'])}, {cited['locator']}.",
+            "recommendationStrength": rating if rating != "not_recommended" else None,
+            "recognizingAuthority": {"@type": "Organization", "name": authority} if authority else None,
+            "guidelineSubject": {"@id": subject},
+        }
+    )
 
 
 def _code(code: ItemJson) -> ItemJson:

@@ -39,6 +39,15 @@ class Urgency(StrEnum):
     urgent = "urgent"
 
 
+class Recommendation(StrEnum):
+    """What a guideline says of a treatment, strongest for it first: NICE's "offer" (or a plain
+    instruction), its "consider", and its "do not offer"."""
+
+    recommended = "recommended"
+    consider = "consider"
+    not_recommended = "not_recommended"
+
+
 class Item(SQLModel, table=True):
     """One piece of content of any type; the columns a type does not use stay null."""
 
@@ -86,6 +95,20 @@ class ItemCode(SQLModel, table=True):
     system: str = Field(max_length=100)
     code: str = Field(max_length=18, index=True)
     display: str = Field(max_length=200)
+
+
+class ItemRecommendation(SQLModel, table=True):
+    """What a guideline says of a treatment, and where it says it (a source slug and locator).
+
+    Keyed by the item's id with no foreign key: an unpublish deletes the item's row, and the
+    recommendation must outlive it, so that the treatment has it again when it is republished."""
+
+    __tablename__ = "item_recommendation"
+
+    item_id: uuid.UUID = Field(primary_key=True)
+    recommendation: str = Field(max_length=16)
+    source: str = Field(max_length=SLUG_MAX_LENGTH)
+    locator: str = Field(max_length=200)
 
 
 class ContentVersion(SQLModel, table=True):

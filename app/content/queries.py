@@ -9,7 +9,15 @@ from typing import Annotated, Any, Literal
 from fastapi import Query, Request
 
 from app.content.codes import TOKEN_MAX_LENGTH, parse_token
-from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN, SLUG_RE, CauseCategory, ItemType, TreatmentCategory
+from app.content.models import (
+    SLUG_MAX_LENGTH,
+    SLUG_PATTERN,
+    SLUG_RE,
+    CauseCategory,
+    ItemType,
+    Recommendation,
+    TreatmentCategory,
+)
 from app.core.errors import InvalidInput
 from app.core.pagination import DEFAULT_LIMIT
 
@@ -83,6 +91,12 @@ FILTERS: dict[str, tuple[ListFilter, ...]] = {
     "treatments": (
         _CONDITION,
         ListFilter("category", "Only treatments of this category.", TreatmentCategory),
+        ListFilter(
+            "recommendation",
+            "Only treatments a guideline rates so: `recommended`, `consider` or `not_recommended` (advised "
+            "against). A treatment not yet rated matches none.",
+            Recommendation,
+        ),
         _CODE,
     ),
     "sources": (),

@@ -6,12 +6,20 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.content.codes import Code
-from app.content.models import CauseCategory, TreatmentCategory, Urgency
+from app.content.models import CauseCategory, Recommendation, TreatmentCategory, Urgency
 
 REVISION_DOC = "Grows by one with each change an editor publishes to this item."
 DIGEST_DOC = (
     "A hash of everything else in this representation, including the summaries of other items it embeds: "
     "it changes whenever the item as served changes, even when `revision` does not. Compare it to spot changes."
+)
+
+
+RECOMMENDATION_DOC = (
+    "What the guideline in `recommendation_source` says of this treatment: `recommended` (it says to offer "
+    "or do it), `consider` (it may help some people, or helps only with something else, such as exercise), or "
+    "`not_recommended` (it advises against it). Null only for a treatment no guideline has been matched to "
+    "yet. Filter the list with `?recommendation=`."
 )
 
 
@@ -68,7 +76,10 @@ class ConditionPublic(ContentPublic):
     type: Literal["condition"] = Field(description="Always `condition`.")
     causes: list[ItemSummary] = Field(description="Its causes, by category.")
     symptoms: list[ItemSummary] = Field(description="Its symptoms that are not red flags.")
-    treatments: list[ItemSummary] = Field(description="Its treatments, self-care first.")
+    treatments: list[ItemSummary] = Field(
+        description="Its treatments, self-care first; those a guideline advises against (`not_recommended`) "
+        "come after all the others."
+    )
     red_flags: list[ItemSummary] = Field(description="Red-flag symptoms, emergencies first.")
 
 
@@ -95,6 +106,14 @@ class TreatmentPublic(LinkedPublic):
     category: TreatmentCategory = Field(description="The kind of treatment.", examples=["self_care"])
     when_to_use: str = Field(description="When this treatment fits.")
     cautions: str = Field(description="What to watch out for.")
+    recommendation: Recommendation | None = Field(
+        description=RECOMMENDATION_DOC, examples=["consider", "not_recommended"]
+    )
+    recommendation_source: Citation | None = Field(
+        description="Where the guideline says it: a source slug (resolvable at /v1/sources/{slug}) and the "
+        "recommendation's number or section. It is also one of `sources`. Null with `recommendation`.",
+        examples=[{"source": "nice-ng59", "locator": "Recommendation 1.2.11 (TENS)"}],
+    )
 
 
 class CitedFor(BaseModel):

@@ -18,7 +18,9 @@ from app.content.models import (
     Item,
     ItemCode,
     ItemLink,
+    ItemRecommendation,
     ItemType,
+    Recommendation,
     TreatmentCategory,
     Urgency,
 )
@@ -50,6 +52,7 @@ class PublishedContent:
     conditions_of: dict[uuid.UUID, list[str]]
     cited_for: dict[str, list[CitedFor]]
     codes: dict[uuid.UUID, list[dict[str, str]]]
+    recommendations: dict[uuid.UUID, ItemRecommendation]
 
     def models(self, kind: ItemType) -> Iterator[BaseModel]:
         """The public models of one type, ordered by slug, built lazily to keep memory flat."""
@@ -57,11 +60,11 @@ class PublishedContent:
             if row.type != kind:
                 continue
             if kind == ItemType.condition:
-                yield _condition(row, self.linked[row.id], self.codes[row.id])
+                yield _condition(row, self.linked[row.id], self.codes[row.id], self.recommendations)
             elif kind == ItemType.source:
                 yield _source(row, self.cited_for[row.slug])
             else:
-                yield _linked(row, self.conditions_of[row.id], self.codes[row.id])
+                yield _linked(row, self.conditions_of[row.id], self.codes[row.id], self.recommendations.get(row.id))
 
     def items(self, kind: ItemType) -> Iterator[dict[str, Any]]:
         """The public JSON of each item of one type, ordered by slug."""
@@ -117,9 +120,21 @@ def _common(item: Item, codes: list[dict[str, str]]) -> dict[str, Any]:
     }
 
 
-def _condition(item: Item, linked: list[Item], codes: list[dict[str, str]]) -> ConditionPublic:
+def _condition(
+    item: Item,
+    linked: list[Item],
+    codes: list[dict[str, str]],
+    recommendations: dict[uuid.UUID, ItemRecommendation],
+) -> ConditionPublic:
     def by_category(i: Item) -> tuple[int, str]:
         return (_CATEGORY_ORDER.get(i.category or "", 0), i.name)
+
+    def advised_against(i: Item) -> bool:
+        found = recommendations.get(i.id)
+        return found is not None and found.recommendation == Recommendation.not_recommended
+
+    def by_advice(i: Item) -> tuple[bool, int, str]:
+        return (advised_against(i), *by_category(i))
 
     def by_urgency(i: Item) -> tuple[int, str]:
         return (_URGENCY_ORDER.get(i.urgency or "", 0), i.name)
@@ -133,12 +148,14 @@ def _condition(item: Item, linked: list[Item], codes: list[dict[str, str]]) -> C
         **_common(item, codes),
         causes=[_summary(i) for i in sorted(of_type[ItemType.cause], key=by_category)],
         symptoms=[_summary(i) for i in sorted(symptoms, key=lambda i: i.name) if not i.red_flag],
-        treatments=[_summary(i) for i in sorted(of_type[ItemType.treatment], key=by_category)],
+        treatments=[_summary(i) for i in sorted(of_type[ItemType.treatment], key=by_advice)],
         red_flags=[_summary(i) for i in sorted(symptoms, key=by_urgency) if i.red_flag],
     )
 
 
-def _linked(item: Item, conditions: list[str], codes: list[dict[str, str]]) -> BaseModel:
+def _linked(
+    item: Item, conditions: list[str], codes: list[dict[str, str]], recommendation: ItemRecommendation | None
+) -> BaseModel:
     fields: dict[str, Any] = {**_common(item, codes), "conditions": sorted(conditions)}
     if item.type == ItemType.cause:
         return CausePublic(type="cause", category=item.category, **fields)
@@ -155,6 +172,10 @@ def _linked(item: Item, conditions: list[str], codes: list[dict[str, str]]) -> B
         category=item.category,
         when_to_use=item.when_to_use or "",
         cautions=item.cautions or "",
+        recommendation=recommendation.recommendation if recommendation else None,
+        recommendation_source=(
+            Citation(source=recommendation.source, locator=recommendation.locator) if recommendation else None
+        ),
         **fields,
     )
 
@@ -194,4 +215,5 @@ def published_content(*, session: Session) -> PublishedContent:
     codes: dict[uuid.UUID, list[dict[str, str]]] = defaultdict(list)
     for row_code in session.exec(select(ItemCode).order_by(col(ItemCode.item_id), col(ItemCode.position))):
         codes[row_code.item_id].append({"system": row_code.system, "code": row_code.code, "display": row_code.display})
-    return PublishedContent(version, list(rows), linked, conditions_of, cited_for, codes)
+    recommendations = {row.item_id: row for row in session.exec(select(ItemRecommendation))}
+    return PublishedContent(version, list(rows), linked, conditions_of, cited_for, codes, recommendations)

@@ -74,10 +74,10 @@ class Settings(BaseSettings):
     )
     region: str | None = Field(
         default=None,
-        pattern=r"^[A-Z]{2}$",
+        pattern=r"^[A-Za-z]{2}$",
         description=(
-            "ISO 3166 alpha-2 code of where the people served are (GB, US, CA, AU, NZ, IE): triage advice names its"
-            " emergency number and same-day service. Unset says 'the emergency number'."
+            "ISO 3166 alpha-2 code of where the people served are (GB, US, CA, AU, NZ, IE; any letter case): triage"
+            " advice names its emergency number and same-day service. Unset says 'the emergency number'."
         ),
     )
     emergency_number: str | None = Field(
@@ -92,6 +92,17 @@ class Settings(BaseSettings):
         default=None,
         pattern=r"^[0-9][0-9 ]{1,19}$",
         description="Replaces the phone number of the REGION's same-day advice service.",
+    )
+    maternity_service_name: str | None = Field(
+        default=None,
+        max_length=100,
+        description="How triage names the maternity service when the person is pregnant (else 'your maternity unit"
+        " or midwife').",
+    )
+    maternity_service_number: str | None = Field(
+        default=None,
+        pattern=r"^[0-9][0-9 ]{1,19}$",
+        description="The maternity service's phone number, for a tappable button on pregnancy results.",
     )
     webhooks_allow_loopback: bool = Field(
         default=False,

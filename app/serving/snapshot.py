@@ -57,6 +57,8 @@ def _facets(item: dict[str, Any]) -> dict[str, frozenset[str]]:
         facets["category"] = frozenset({str(item["category"])})
     if "red_flag" in item:
         facets["red_flag"] = frozenset({"true" if item["red_flag"] else "false"})
+    if item.get("recommendation") is not None:
+        facets["recommendation"] = frozenset({str(item["recommendation"])})
     # A code matches itself and, for ICD, every category above it: a query for M62.83 finds M62.830.
     facets["code"] = frozenset(
         token(code["system"], found)

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.core.errors import AppError, InvalidInput
 from app.triage.engine import Answer, Engine
+from app.triage.ruleset import Term
 
 QUESTIONNAIRE_ID = "back-pain-triage"
 QUESTIONNAIRE_PATH = f"/fhir/Questionnaire/{QUESTIONNAIRE_ID}"
@@ -68,6 +69,8 @@ def fhir_questionnaire(
                     {"linkId": f"{question.id}.help", "text": question.help, "type": "display", "extension": [_HELP]}
                 ],
             }
+            if question.ask_if is not None:
+                item |= _enable_when(question.ask_if)
             if question.type == "bool":
                 item["answerOption"] = _YES_NO_UNSURE
             else:
@@ -96,6 +99,23 @@ def fhir_questionnaire(
         stamp = (loaded if loaded.tzinfo else loaded.replace(tzinfo=UTC)).astimezone(UTC)
         resource["date"] = resource["meta"]["lastUpdated"] = stamp.isoformat(timespec="seconds").replace("+00:00", "Z")
     return resource
+
+
+def _enable_when(condition: Term) -> dict[str, Any]:
+    """An `ask_if` as FHIR `enableWhen`: a yes test enables on Yes and on the unsure answer."""
+    assert condition.question is not None
+    when: list[dict[str, Any]]
+    if condition.is_ is True:
+        when = [
+            {"question": condition.question, "operator": "=", "answerCoding": option["valueCoding"]}
+            for option in (_YES_NO_UNSURE[0], _YES_NO_UNSURE[2])
+        ]
+    elif condition.lt is not None:
+        when = [{"question": condition.question, "operator": "<", "answerInteger": condition.lt}]
+    else:
+        assert condition.ge is not None
+        when = [{"question": condition.question, "operator": ">=", "answerInteger": condition.ge}]
+    return {"enableWhen": when, "enableBehavior": "any"}
 
 
 def code_system(kind: str, engine: Engine, *, base: str, publisher: str, say: Callable[[str], str]) -> dict[str, Any]:
@@ -188,7 +208,11 @@ def response_answers(engine: Engine, resource: Mapping[str, Any], *, base: str) 
                 errors.append({"loc": [*loc, "answer"], "msg": "a group takes no answer"})
             continue
         if link not in engine.ranges:
-            errors.append({"loc": [*loc, "linkId"], "msg": f"no question has the linkId {link!r}"})
+            replaced = engine.document.replaced.get(link)
+            msg = f"no question has the linkId {link!r}"
+            if replaced:
+                msg = f"{link!r} was replaced in ruleset {engine.document.version} by {' and '.join(replaced)}"
+            errors.append({"loc": [*loc, "linkId"], "msg": msg})
             continue
         if link in answers:
             errors.append({"loc": [*loc, "linkId"], "msg": "answered more than once"})

@@ -43,7 +43,7 @@ def request_body(document: RulesetDocument | None) -> dict[str, Any]:
     """The body of `POST /v1/triage`: one property per question of the ruleset, when one is given."""
     if document is None:
         answers: dict[str, Any] = {"type": "object", "maxProperties": 64, "additionalProperties": _ANY_ANSWER}
-        region: dict[str, Any] = {"type": ["string", "null"], "pattern": "^[A-Z]{2}$", "maxLength": 2}
+        region: dict[str, Any] = {"type": ["string", "null"], "pattern": "^[A-Za-z]{2}$", "maxLength": 2}
         example: dict[str, Any] = {"answers": {"chest_pain": True}}
     else:
         properties = {
@@ -79,7 +79,8 @@ def request_body(document: RulesetDocument | None) -> dict[str, Any]:
             "answers": {**answers, "description": _DESCRIPTION},
             "region": {
                 **region,
-                "description": "Where the person is (ISO 3166 alpha-2); absent or null uses the deployment's REGION.",
+                "description": "Where the person is (ISO 3166 alpha-2; the server also accepts it in lower case);"
+                " absent or null uses the deployment's REGION.",
             },
         },
     }

@@ -148,7 +148,7 @@ async def get_timeframe_code_system(request: Request, triage: TriageDep) -> Prep
 def engine_script() -> Representation:
     """The offline triage engine, its version filled in, prepared once."""
     engine = Path(__file__).with_name("engine.js")
-    return script_representation(engine, b"__ENGINE_VERSION__", name="engine", version=__version__)
+    return script_representation(engine, b"__APP_VERSION__", name="engine", version=__version__)
 
 
 engine_router = APIRouter(tags=["triage"])
@@ -161,8 +161,11 @@ engine_router = APIRouter(tags=["triage"])
     responses=cached_responses(
         text_file_doc(
             "text/javascript",
-            "A dependency-free ES module: `assess(ruleset, answers, {region, treatments})` gives the result "
-            "`POST /v1/triage` would, from the `ruleset` of /v1/export.",
+            "A dependency-free ES module: `assess(ruleset, answers, {region, treatments, now, knownVersion})`"
+            " gives the result `POST /v1/triage` would, from the `ruleset` of /v1/export. It throws"
+            " `RulesetRefused` for a ruleset it cannot evaluate in full (a newer `engine_version`, an unknown"
+            " field, operator or reference), one past its `valid_until`, or one older than `knownVersion`;"
+            " the app then asks the API, or shows the emergency signs and numbers.",
         )
     ),
 )

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from app.content.models import SLUG_PATTERN
 
@@ -53,20 +53,34 @@ class Unsure(_Strict):
 
 
 class Step(_Strict):
-    step: int = Field(ge=1)
+    step: int = Field(ge=0)
     title: str
     unsure: Unsure
 
 
+class QuestionUnsure(_Strict):
+    """A question's own reading of "unsure", instead of its step's: a level, and an action that
+    replaces the level's advice (else the action of the question's own rule, when it has one)."""
+
+    level: str
+    action: str | None = None
+    explanation: str
+    sources: list[SourceRef] = Field(min_length=1)
+
+
 class QuestionSpec(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    step: int = Field(ge=1)
+    step: int = Field(ge=0)
     type: Literal["bool", "int"]
     required: bool
     text: str
     help: str
     min: int | None = None
     max: int | None = None
+    ask_if: "Term | None" = Field(
+        default=None, description="Asked, required and listed in `next_questions` only when this holds."
+    )
+    unsure: QuestionUnsure | None = None
 
     @model_validator(mode="after")
     def _range_for_ints(self) -> Self:
@@ -76,11 +90,17 @@ class QuestionSpec(_Strict):
 
 
 class Term(_Strict):
-    """One test of one answer (`is` for a yes/no, `<` or `>=` against a threshold for a number), or
-    `any` of several terms."""
+    """One test of one answer (`is: true` for a yes, `is: unsure` for an "unsure", `<` or `>=` against a
+    threshold for a number), or `any` of several terms."""
 
     question: str | None = None
-    is_: Literal[True] | None = Field(default=None, alias="is")
+    # A boolean or "unsure" in the schema (as answers are), so that generated clients can type it; only
+    # `true` and "unsure" pass.
+    is_: StrictBool | Literal["unsure"] | None = Field(
+        default=None,
+        alias="is",
+        json_schema_extra={"anyOf": [{"type": "boolean"}, {"type": "string", "enum": [UNSURE]}, {"type": "null"}]},
+    )
     # Read as written in the ruleset file ("<", ">="); sent and stored as `lt` and `ge`, names that
     # generated clients can use.
     lt: int | None = Field(default=None, validation_alias="<")
@@ -89,6 +109,8 @@ class Term(_Strict):
 
     @model_validator(mode="after")
     def _one_test(self) -> Self:
+        if self.is_ is False:
+            raise ValueError(f"a term on {self.question} tests `is: true` or `is: unsure`, never `is: false`")
         if self.any_ is not None:
             if self.question is not None or (self.is_, self.lt, self.ge) != (None, None, None):
                 raise ValueError("an `any` term holds only other terms")
@@ -106,6 +128,9 @@ class Term(_Strict):
             yield self.question
 
 
+QuestionSpec.model_rebuild()
+
+
 class RuleSpec(_Strict):
     id: str
     when: list[Term] = Field(min_length=1)
@@ -115,6 +140,12 @@ class RuleSpec(_Strict):
     excludes: list[str] = Field(default=[], description="Treatment slugs not to show when this rule fires.")
     sources: list[SourceRef] = Field(min_length=1)
     red_flag: str | None = Field(default=None, pattern=SLUG_PATTERN)
+    then: str | None = Field(
+        default=None, description="What the advice adds when another rule's emergency advice leads (else the action)."
+    )
+    keeps_action_when_unsure: bool = Field(
+        default=False, description="Keep the action when an unsure part caps the rule at `combined_unsure_level`."
+    )
 
     def questions(self) -> list[str]:
         """Every question the rule tests, its first part first."""
@@ -124,6 +155,7 @@ class RuleSpec(_Strict):
 class Service(_Strict):
     name: str = Field(min_length=1)
     number: str | None = Field(default=None, pattern=r"^[0-9][0-9 ]{1,19}$")
+    said: str | None = Field(default=None, description="How a text names it, when name and number are not enough.")
     source: str | None = Field(default=None, pattern=r"^https://")
 
 
@@ -150,17 +182,52 @@ class Incomplete(_Strict):
     advice: str
 
 
+class Maternity(_Strict):
+    """When results name the maternity service, and how."""
+
+    when: list[Term] = Field(min_length=1)
+    service: Service
+
+
+class Exclusion(_Strict):
+    """Treatments not shown when every term holds (a yes, or an "unsure"), whatever the level."""
+
+    when: list[Term] = Field(min_length=1)
+    excludes: list[str] = Field(min_length=1)
+    why: str
+
+
+class Addition(_Strict):
+    """A sentence the advice gains at some levels when every term holds (a yes, or an "unsure"), unless
+    one of the `unless` rules fired at the result's level with its action."""
+
+    when: list[Term] = Field(min_length=1)
+    levels: list[str] = Field(min_length=1)
+    text: str
+    unless: list[str] = []
+
+
 class RulesetDocument(_Strict):
     """A whole ruleset: levels (most urgent first), steps, questions, rules and regions."""
 
     version: int = Field(ge=1)
+    engine_version: int = Field(ge=1, description="The oldest engine version that can evaluate this ruleset.")
     intro: str
     disclaimer: str
     incomplete: Incomplete
+    replaced: dict[str, list[str]] = Field(
+        default={}, description="Question ids of an earlier version, each with the ids that replaced it."
+    )
     regions: list[Region] = Field(min_length=1)
     unknown_region: RegionServices
+    maternity: Maternity | None = None
     emergency_signs: list[str] = Field(min_length=1)
     levels: list[LevelText] = Field(min_length=1)
+    exclusions: list[Exclusion] = []
+    additions: list[Addition] = []
+    combined_unsure_level: str | None = Field(
+        default=None, description="The most urgent level a combined rule gives when a part holds only through unsure."
+    )
     steps: list[Step]
     questions: list[QuestionSpec]
     rules: list[RuleSpec]
@@ -171,21 +238,27 @@ class RulesetDocument(_Strict):
         yield from self.emergency_signs
         for level in self.levels:
             yield from (level.title, level.advice, *level.advice_when.values(), *level.safety_net)
+        yield from (addition.text for addition in self.additions)
         for step in self.steps:
             yield step.title
             if step.unsure.explanation:
                 yield step.unsure.explanation
         for question in self.questions:
             yield from (question.text, question.help)
+            if question.unsure is not None:
+                yield question.unsure.explanation
+                if question.unsure.action:
+                    yield question.unsure.action
         for rule in self.rules:
             yield rule.explanation
-            if rule.action:
-                yield rule.action
+            yield from (text for text in (rule.action, rule.then) if text)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Self:
         levels = {level.id for level in self.levels}
         steps = {step.step for step in self.steps}
+        if len(levels) != len(self.levels) or len(steps) != len(self.steps):
+            raise ValueError("level ids and step numbers must be unique")
         questions = {q.id: q for q in self.questions}
         if len(questions) != len(self.questions):
             raise ValueError("question ids must be unique")
@@ -194,9 +267,27 @@ class RulesetDocument(_Strict):
         for step in self.steps:
             if step.unsure.level is not None and step.unsure.level not in levels:
                 raise ValueError(f"step {step.step}: unknown unsure level {step.unsure.level}")
+        if self.combined_unsure_level is not None and self.combined_unsure_level not in levels:
+            raise ValueError(f"unknown combined_unsure_level {self.combined_unsure_level}")
         for question in self.questions:
             if question.step not in steps:
                 raise ValueError(f"question {question.id} is in unknown step {question.step}")
+            if question.unsure is not None and question.unsure.level not in levels:
+                raise ValueError(f"question {question.id}: unknown unsure level {question.unsure.level}")
+            if question.ask_if is not None:
+                _check_term(f"ask_if of {question.id}", question.ask_if, questions)
+        for old, new in self.replaced.items():
+            if old in questions or not new or set(new) - set(questions):
+                raise ValueError(f"replaced question {old} must be gone and replaced by known questions")
+        for modifier in (*self.exclusions, *self.additions, *((self.maternity,) if self.maternity else ())):
+            for term in modifier.when:
+                _check_term("a modifier", term, questions)
+        rule_ids = {rule.id for rule in self.rules}
+        if len(rule_ids) != len(self.rules):
+            raise ValueError("rule ids must be unique")
+        for addition in self.additions:
+            if set(addition.levels) - levels or set(addition.unless) - rule_ids:
+                raise ValueError(f"addition {addition.text!r} names an unknown level or rule")
         for level in self.levels:
             for condition in level.advice_when:
                 if condition not in questions or questions[condition].type != "bool":
@@ -223,6 +314,8 @@ def _check_term(rule: str, term: Term, questions: dict[str, QuestionSpec]) -> No
         raise ValueError(f"rule {rule} tests unknown question {term.question}")
     if (term.is_ is not None) != (tested.type == "bool"):
         raise ValueError(f"rule {rule}: `is` tests bool questions, `<` and `>=` int ones")
+    if term.is_ == UNSURE and term.question is not None and tested.type != "bool":
+        raise ValueError(f"rule {rule}: only a yes/no question can be answered unsure")
 
 
 def parse_ruleset_file(path: Path) -> RulesetDocument:

@@ -5,7 +5,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import AppError, BadRequest, InvalidInput
 from app.core.http import JSON_MEDIA_TYPE, Headers, Representation, compact_json
-from app.triage.engine import Answer, Assessment, Engine, assess, compile_ruleset, parse_answers, parts, says_yes
+from app.triage.engine import Answer, Assessment, Engine, Fired, assess, compile_ruleset, holds, parse_answers, parts
 from app.triage.fhir import (
     Codes,
     check_depth,
@@ -33,11 +33,14 @@ from app.triage.ruleset import UNSURE, QuestionSpec, RulesetDocument
 FHIR_MEDIA_TYPE = b"application/fhir+json; charset=utf-8"
 _CATEGORY_ORDER = {"self_care": 0, "medication": 1, "professional_care": 2}
 _BODY_FIELDS = frozenset({"answers", "region"})
+# How long an offline copy of the ruleset may be used without a refresh; the API's answer is always current.
+OFFLINE_VALID_FOR = timedelta(days=30)
 _FHIR_CACHE_SIZE = 64  # resources per base URL and publisher; more are built per request
 
 
 def _question(question: QuestionSpec) -> dict[str, Any]:
-    shown = question.model_dump(exclude_none=True)
+    shown = question.model_dump(exclude_none=True, by_alias=True, exclude={"unsure"})
+    shown["ask_if"] = question.ask_if.model_dump(exclude_none=True, by_alias=True) if question.ask_if else None
     if question.type == "bool":
         shown["answers"] = [True, False, UNSURE]
     return shown
@@ -192,58 +195,90 @@ class Triage:
         count_level(assessment.level or "incomplete")
         return self.render(answers, assessment, region=region)
 
+    def advice(self, answers: Mapping[str, Answer], assessment: Assessment, level: str, region: str | None) -> str:
+        """What to do at `level` (the result's, or the minimum so far), as TRIAGE.md's "Advice" says."""
+        engine, voice = self.engine, self.voices[region]
+        shown = self.shown[(level, region)]
+        rank = engine.rank[level]
+        here = [fired for fired in assessment.fired if fired.rank == rank]
+        sentences: list[str] = []
+        if rank == 0 and any(fired.action is None for fired in here):
+            # The emergency default leads; the other emergency rules' actions follow it.
+            sentences.append(shown.advice)
+            for fired in here:
+                if fired.action:
+                    sentences.append(voice(fired.spec.then or fired.action))
+        elif (lead := next((fired for fired in here if fired.action), None)) is not None:
+            assert lead.action is not None
+            sentences.append(voice(lead.action))
+        else:
+            sentences.append(
+                next((text for question, text in shown.advice_when if _yes_or_unsure(answers, question)), shown.advice)
+            )
+        for addition in engine.document.additions:
+            if level not in addition.levels or not holds(engine, addition.when, answers):
+                continue
+            if any(fired.rule.origin in addition.unless and fired.action for fired in here):
+                continue
+            sentences.append(voice(addition.text))
+        return " ".join(dict.fromkeys(sentences))
+
     def render(self, answers: Mapping[str, Answer], assessment: Assessment, *, region: str | None) -> dict[str, Any]:
         """The public result; it depends only on the answers, the region and the ruleset."""
         engine, voice = self.engine, self.voices[region]
         shown = self.shown[(assessment.level, region)]
-        advice = shown.advice
-        if assessment.level is not None:
-            action = next((r.spec.action for r in assessment.fired if r.rank == shown.rank and r.spec.action), None)
-            if action:
-                advice = voice(action)
-            else:
-                for question, text in shown.advice_when:
-                    if says_yes(answers.get(question), question, engine.unsure_as_yes):
-                        advice = text
-                        break
+        level = assessment.level
+        advice = self.advice(answers, assessment, level, region) if level is not None else shown.advice
+        minimum = None
+        if level is None and assessment.minimum_level is not None:
+            at = self.shown[(assessment.minimum_level, region)]
+            minimum = {
+                "level": assessment.minimum_level,
+                "timeframe": at.timeframe,
+                "title": at.title,
+                "advice": self.advice(answers, assessment, assessment.minimum_level, region),
+            }
         treatments = shown.treatments
         if assessment.excluded:
             treatments = [t for t in treatments if t["slug"] not in assessment.excluded]
-        reasons = []
-        for rule in assessment.fired:
-            held = parts(engine, rule, answers)
-            spec = rule.spec
-            reasons.append(
-                {
-                    "question_id": held[0],
-                    "answer": answers[held[0]],
-                    "parts": [{"question_id": q, "answer": answers[q]} for q in held],
-                    "level": spec.level,
-                    "explanation": voice(spec.explanation),
-                    "action": voice(spec.action) if spec.action else None,
-                    "sources": [s.model_dump() for s in spec.sources],
-                }
-            )
+        maternity = engine.document.maternity
+        pregnant = maternity is not None and holds(engine, maternity.when, answers)
         return {
             "complete": assessment.complete,
-            "level": assessment.level,
+            "level": level,
             "timeframe": shown.timeframe,
             "title": shown.title,
             "advice": advice,
+            "minimum_level": minimum,
             "region": voice.region,
-            "services": voice.services,
-            "reasons": reasons,
-            "red_flags": list(dict.fromkeys(r.spec.red_flag for r in assessment.fired if r.spec.red_flag))
-            if assessment.fired
-            else [],
-            "next_questions": [self.questions[q.id] for q in assessment.next_questions]
-            if assessment.next_questions
-            else [],
+            "services": voice.services_for(pregnant),
+            "reasons": [_reason(engine, fired, answers, voice) for fired in assessment.fired],
+            "red_flags": list(dict.fromkeys(f.spec.red_flag for f in assessment.fired if f.spec.red_flag)),
+            "next_questions": [self.questions[q.id] for q in assessment.next_questions],
             "treatments": treatments,
             "safety_net": shown.safety_net,
             "disclaimer": shown.disclaimer,
             "ruleset_version": engine.document.version,
         }
+
+
+def _yes_or_unsure(answers: Mapping[str, Answer], question: str) -> bool:
+    answer = answers.get(question)
+    return answer is True or answer == UNSURE
+
+
+def _reason(engine: Engine, fired: Fired, answers: Mapping[str, Answer], voice: Voice) -> dict[str, Any]:
+    held = parts(engine, fired, answers)
+    spec = fired.spec
+    return {
+        "question_id": held[0],
+        "answer": answers[held[0]],
+        "parts": [{"question_id": q, "answer": answers[q]} for q in held],
+        "level": fired.level,
+        "explanation": voice(spec.explanation),
+        "action": voice(fired.action) if fired.action else None,
+        "sources": [s.model_dump() for s in spec.sources],
+    }
 
 
 def _private(media_type: bytes, payload: bytes) -> Headers:
@@ -305,6 +340,8 @@ def _quick(triage: Triage, body: bytes) -> tuple[dict[str, Answer], str | None] 
     answers: dict[str, Answer] = msgspec.to_builtins(document.answers)
     region = document.region
     given = 1 + len(answers) + (region is not msgspec.UNSET)
+    if isinstance(region, str):
+        region = region.upper()
     if given != body.count(b":") or (isinstance(region, str) and region not in triage.voices):
         return None
     return answers, region if isinstance(region, str) else None
@@ -333,6 +370,8 @@ def parse_body(triage: Triage, body: bytes) -> tuple[dict[str, Answer], str | No
     elif isinstance(answers := document["answers"], _Object):  # a JSON object: its duplicates are known
         errors += [{"loc": ["body", "answers", q], "msg": "answered more than once"} for q in answers.duplicates]
     region = document.get("region")
+    if isinstance(region, str):
+        region = region.upper()
     if region is not None and not (isinstance(region, str) and region in triage.voices):
         known = sorted(code for code in triage.voices if code is not None)
         errors.append({"loc": ["body", "region"], "msg": f"unknown region; known regions: {', '.join(known)}"})
@@ -376,8 +415,11 @@ def build_triage(
     spoken = voices(document, local or LocalServices())
     offline = {
         "version": document.version,
+        "engine_version": document.engine_version,
+        "valid_until": (datetime.now(UTC) + OFFLINE_VALID_FOR).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": spoken[None].region,
         "services": spoken[None].services,
+        "maternity": spoken[None].maternity,
         "document": document.model_dump(mode="json", by_alias=True, exclude_none=True),
     }
     levels = [*(level.id for level in document.levels), None]

@@ -37,6 +37,7 @@
   --_radius: var(--bpg-radius, 8px);
 }
 :host([hidden]) { display: none; }
+[hidden] { display: none !important; }
 /* The host element inherits from the page, and a page rule such as "* { letter-spacing: 2px }"
    wins over :host, so the inherited properties are reset again on the first element inside. */
 .bpg { all: initial; display: block; box-sizing: border-box;
@@ -75,31 +76,47 @@ input[type=radio] { width: 1.2rem; height: 1.2rem; margin: 0; accent-color: var(
 [aria-invalid=true] > .choices { outline: 2px solid var(--_emergency); outline-offset: 4px; }
 .caution { display: block; font-size: .95em; color: var(--_muted); }
 .services { list-style: none; padding: 0; }
-a.call { display: inline-block; font-weight: 700; font-size: 1.2em; padding: .4rem .9rem; margin: 0 0 .75rem;
-  border-radius: var(--_radius); background: var(--_on-emergency); color: var(--_emergency); text-decoration: none; }
+.calls { display: flex; flex-wrap: wrap; gap: .5rem; margin: 0 0 .75rem; }
+a.call { display: inline-flex; flex-direction: column; justify-content: center; min-height: 3rem; font-weight: 700;
+  font-size: 1.2em; line-height: 1.25; padding: .45rem 1rem; border: 2px solid var(--_accent); border-radius: var(--_radius);
+  background: var(--_accent); color: var(--_on-accent); text-decoration: none; }
+a.call .number { font-size: .8em; font-weight: 400; }
+.notice a.call { background: var(--_emergency); color: var(--_on-emergency); border-color: var(--_emergency); }
 input[type=number] { font: inherit; width: 8rem; padding: .4rem .5rem; color: var(--_text); background: var(--_bg);
   border: 2px solid var(--_border); border-radius: 6px; }
 input[aria-invalid=true] { border-color: var(--_emergency); }
 .error-text { color: var(--_emergency); font-weight: 600; }
 .actions { display: flex; gap: .75rem; flex-wrap: wrap; }
-.result { border: 2px solid var(--_accent); border-radius: var(--_radius); padding: 1rem; margin: 0 0 1rem;
+/* Scrolled to on a result: a page with a fixed header of its own sets --bpg-scroll-margin to its height. */
+.outcome, .minimum { scroll-margin-top: var(--bpg-scroll-margin, .5rem); }
+.result { border: 2px solid var(--_accent); border-radius: var(--_radius); padding: 1rem; margin: 0;
   background: var(--_surface); }
 .result .level { text-transform: uppercase; letter-spacing: .05em; font-weight: 700; font-size: .85em; margin: 0; }
-.result h3 { margin-top: .25rem; }
+.result h3 { margin: .1rem 0 .5rem; }
+.result .action { font-size: 1.1em; }
 .result.emergency { background: var(--_emergency); color: var(--_on-emergency); border-color: var(--_emergency); }
-.result.emergency .action { font-size: 1.35em; font-weight: 700; line-height: 1.3; }
+.result.emergency .action { font-size: 1.2em; line-height: 1.35; }
+.result.emergency a.call { background: var(--_on-emergency); color: var(--_emergency); border-color: var(--_on-emergency); }
+.restart { margin-top: 1.5rem; }
+.minimum { border: 2px solid var(--_accent); border-left-width: .5rem; border-radius: var(--_radius); padding: .75rem 1rem;
+  margin: 0 0 1rem; background: var(--_surface); }
+.minimum.urgent { border-color: var(--_urgent); }
+.minimum p { margin: 0 0 .4rem; }
+.minimum p:last-child { margin: 0; }
+.minimum-title { font-size: 1.15em; }
 .result.emergency h3, .result.emergency h4, .result.emergency .level, .result.emergency .muted {
   color: var(--_on-emergency); }
 .result.emergency a:not(.call) { color: var(--_on-emergency); }
 .result.emergency .caution { color: var(--_on-emergency); }
-.result.emergency button { background: var(--_on-emergency); color: var(--_emergency); border-color: var(--_on-emergency); }
-.result.emergency button:focus-visible, .result.emergency [tabindex="-1"]:focus-visible {
-  outline-color: var(--_on-emergency); }
+.result.emergency a:focus-visible, .result.emergency [tabindex="-1"]:focus-visible { outline-color: var(--_on-emergency); }
 .result.urgent { border-color: var(--_urgent); }
-.notice { border: 2px solid var(--_border); border-radius: var(--_radius); padding: 1rem; background: var(--_surface); }
+.notice { border: 2px solid var(--_border); border-radius: var(--_radius); padding: 1rem; background: var(--_surface);
+  scroll-margin-top: var(--bpg-scroll-margin, .5rem); }
+.notice h3 { margin-top: .75rem; }
 .loading { color: var(--_muted); }
 .sources li span { display: block; }
-::slotted([slot="header"]), ::slotted([slot="after-result"]) { display: block; margin: 0 0 1rem; }
+::slotted([slot="header"]) { display: block; margin: 0 0 1rem; }
+::slotted([slot^="after-result"]) { display: block; margin: 1rem 0 0; }
 @media (prefers-reduced-motion: no-preference) { button { transition: background-color .15s; } }
 `;
 
@@ -269,8 +286,8 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
   const FOR_THE_SITE_OWNER = new Set(["refused", "forbidden"]);
 
   /** A calm message, with a retry where one can help, shown instead of a blank box when the API cannot
-   * answer; the page hears of it as a `bpg:error` event. */
-  function failure(host, error, retry, { urgentHelp = false } = {}) {
+   * answer (`help`: what to do meanwhile); the page hears of it as a `bpg:error` event. */
+  function failure(host, error, retry, { urgentHelp = false, help = null } = {}) {
     const kind = error.kind || "unavailable";
     const messages = {
       busy: `Lots of people are using this service right now. Please try again in ${error.retryAfter || 30} seconds.`,
@@ -290,6 +307,7 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       h("p", null, messages[kind] || messages.unavailable),
       owner[kind] ? h("p", { class: "owner muted" }, owner[kind]) : null,
       urgentHelp ? h("p", null, "If you think you need help urgently, call your emergency number now.") : null,
+      help,
       FOR_THE_SITE_OWNER.has(kind) ? null : h("button", { type: "button", onclick: retry }, "Try again"),
     );
   }
@@ -450,24 +468,74 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
     return date.toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
   }
 
-  /** The API's own offline engine (`/triage-engine.js`) with the ruleset in force (from `/v1/export`), as
-   * `answers => result`: the answers are assessed as they are given without a request each. Null when
-   * either cannot be had, or the engine refuses the ruleset or the region: the API then assesses each answer. */
+  /** Does a question's `ask_if` hold for these answers? `is: true` holds on a yes or an "unsure", `lt` and
+   * `ge` compare a number. A condition this widget cannot read holds: one question too many is safer than
+   * one left out. */
+  function holds(condition, answers) {
+    if (!condition) return true;
+    if (Array.isArray(condition.any)) return condition.any.some((part) => holds(part, answers));
+    const answer = answers[condition.question];
+    if (condition.is === true) return answer === true || answer === "unsure";
+    if (condition.is === "unsure") return answer === "unsure";
+    const below = condition.lt ?? condition["<"];
+    const atLeast = condition.ge ?? condition[">="];
+    if (below !== undefined) return typeof answer === "number" && answer < below;
+    if (atLeast !== undefined) return typeof answer === "number" && answer >= atLeast;
+    return true;
+  }
+
+  /** A result fit to show: what the result panel reads is there. */
+  function plausible(result) {
+    return (
+      !!result &&
+      typeof result.complete === "boolean" &&
+      !!result.services &&
+      !!result.services.emergency &&
+      Array.isArray(result.safety_net) &&
+      (!result.complete || typeof result.title === "string")
+    );
+  }
+
+  /** The API's own offline engine (`/triage-engine.js`) with the ruleset in force (from `/v1/export`):
+   * `evaluate` assesses the answers as they are given, without a request each. `evaluate` is null when
+   * the engine cannot be had or refuses the ruleset or the region (the API then assesses each answer);
+   * `ruleset` is kept whenever the export came, for the warning signs shown when nothing can assess. */
   async function localEngine(host) {
+    const [engine, exported] = await Promise.allSettled([import(`${host.apiBase}/triage-engine.js`), host.api("/v1/export")]);
+    const ruleset = exported.status === "fulfilled" && exported.value && exported.value.ruleset ? exported.value.ruleset : null;
+    if (!ruleset || engine.status !== "fulfilled") return { evaluate: null, ruleset };
     try {
-      const [engine, exported] = await Promise.all([import(`${host.apiBase}/triage-engine.js`), host.api("/v1/export")]);
-      const { ruleset } = exported;
-      const treatments = exported.data.filter((item) => item.type === "treatment");
-      const evaluate = (answers) => engine.assess(ruleset, answers, { region: host.region, treatments });
-      evaluate({}); // throws for a ruleset or region it cannot evaluate
+      const treatments = exported.value.data.filter((item) => item.type === "treatment");
+      const evaluate = (answers) => engine.value.assess(ruleset, answers, { region: host.region, treatments });
+      if (!plausible(evaluate({}))) return { evaluate: null, ruleset }; // it throws for a ruleset or region it refuses
       evaluate.version = ruleset.version;
-      return evaluate;
+      return { evaluate, ruleset };
     } catch {
-      return null;
+      return { evaluate: null, ruleset };
     }
   }
 
   const isEmergency = (result) => result.complete && result.level === "emergency";
+  const SLOT_LEVEL = (level) => `after-result-${String(level).replaceAll("_", "-")}`;
+
+  /** Where `word` first shows in `text`, ignoring case; Infinity when it does not. */
+  function position(text, word) {
+    const at = word ? String(text).toLowerCase().indexOf(String(word).toLowerCase()) : -1;
+    return at < 0 ? Infinity : at;
+  }
+
+  /** The advice with its first sentence in bold: on an emergency, what to do first stands out of a long advice. */
+  function firstSentenceFirst(advice) {
+    const split = /^(.+?[.!?])(\s+)(?=\S)/s.exec(String(advice));
+    return split ? [h("strong", null, split[1]), split[2], String(advice).slice(split[0].length)] : h("strong", null, advice);
+  }
+
+  /** Fill the ruleset's placeholders as the engine does: `{emergency}` and `{urgent}` with the region's services. */
+  function say(text, services) {
+    const urgent = services.urgent;
+    const urgentSaid = urgent ? (urgent.number ? `${urgent.name} (call ${urgent.number})` : urgent.name) : "an urgent care service";
+    return String(text).split("{emergency}").join(services.emergency.name).split("{urgent}").join(urgentSaid);
+  }
 
   class TriageView {
     constructor(host, section) {
@@ -476,15 +544,16 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       this.titleId = `${host.id_}-triage`;
       this.sent = 0;
       this.loaded = null;
+      this.services = null; // the region's services, from the latest result
     }
 
     /** The questionnaire and the local engine, fetched side by side, once: "Start again" fetches nothing. */
     async load() {
       const engine = localEngine(this.host);
       const questionnaire = await this.host.api("/v1/triage/questionnaire");
-      const evaluate = await engine;
+      const { evaluate, ruleset } = await engine;
       // An engine whose ruleset is not the questionnaire's would judge other questions: not used.
-      return [questionnaire, evaluate && evaluate.version === questionnaire.ruleset_version ? evaluate : null];
+      return [questionnaire, evaluate && evaluate.version === questionnaire.ruleset_version ? evaluate : null, ruleset];
     }
 
     async start({ focus = false } = {}) {
@@ -492,17 +561,19 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       this.section.replaceChildren(h("p", { class: "loading" }, "Loading questions…"));
       try {
         this.loaded = this.loaded || this.load();
-        [this.questionnaire, this.evaluate] = await this.loaded;
+        [this.questionnaire, this.evaluate, this.ruleset] = await this.loaded;
       } catch (error) {
         this.loaded = null;
         this.section.replaceChildren(failure(this.host, error, () => this.start({ focus }), { urgentHelp: true }));
         return;
       }
       this.answers = {};
-      this.step = 0;
+      this.step = Math.max(0, this.following(-1));
       this.finished = false;
-      // The live region exists before anything is put in it, so screen readers announce the result.
+      this.shownMinimum = "";
+      // The live regions exist before anything is put in them, so screen readers announce what comes.
       this.live = h("div", { "aria-live": "polite", class: "live" });
+      this.minimum = h("div", { role: "status", class: "minimum-level" });
       this.form = h("form", { novalidate: true, onsubmit: (event) => this.next(event) });
       this.section.replaceChildren(
         h("h2", { id: this.titleId }, "Check your back pain"),
@@ -513,20 +584,53 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
           h("p", { class: "scope" }, this.questionnaire.intro),
           h("p", { class: "muted" }, "Answer a few questions to find out how soon, and where, to get care. This is not a diagnosis."),
         ),
+        this.minimum,
         this.form,
       );
       this.showStep();
-      if (focus) this.form.querySelector("input").focus();
+      if (focus) this.firstControl().focus();
     }
 
     get steps() {
       return this.questionnaire.steps;
     }
 
+    /** The answers to send: those of the questions asked, in questionnaire order. A question whose `ask_if`
+     * does not hold is not asked, and an answer given before it stopped holding is not sent. */
+    given() {
+      const sent = {};
+      for (const step of this.steps) {
+        for (const question of step.questions) {
+          const answer = this.answers[question.id];
+          if (answer !== undefined && holds(question.ask_if, sent)) sent[question.id] = answer;
+        }
+      }
+      return sent;
+    }
+
+    asked(question) {
+      return holds(question.ask_if, this.given());
+    }
+
+    /** The index of the next step after `index` with a question to ask, or -1 when there is none. */
+    following(index) {
+      for (let at = index + 1; at < this.steps.length; at += 1) {
+        if (this.steps[at].questions.some((question) => this.asked(question))) return at;
+      }
+      return -1;
+    }
+
+    preceding(index) {
+      for (let at = index - 1; at >= 0; at -= 1) {
+        if (this.steps[at].questions.some((question) => this.asked(question))) return at;
+      }
+      return -1;
+    }
+
     showStep() {
       const step = this.steps[this.step];
       this.host.emit("step", { step: this.step + 1, of: this.steps.length });
-      const last = this.step === this.steps.length - 1;
+      const last = this.following(this.step) < 0;
       const fields = step.questions.map((question) => this.field(question));
       this.form.replaceChildren(
         h(
@@ -540,10 +644,34 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
         h(
           "div",
           { class: "actions" },
-          this.step > 0 ? h("button", { type: "button", class: "secondary", onclick: () => this.back() }, "Back") : null,
+          this.preceding(this.step) >= 0 ? h("button", { type: "button", class: "secondary", onclick: () => this.back() }, "Back") : null,
           h("button", { type: "submit" }, last ? "See my result" : "Next"),
         ),
       );
+      this.showAsked();
+    }
+
+    /** Show the step's questions whose `ask_if` holds, and hide the others (answers can change it). */
+    showAsked() {
+      for (const question of this.steps[this.step].questions) {
+        const field = this.form.querySelector(`[data-question="${question.id}"]`);
+        if (field) field.hidden = !this.asked(question);
+      }
+      const submit = this.form.querySelector('button[type="submit"]');
+      if (submit) submit.textContent = this.following(this.step) < 0 ? "See my result" : "Next";
+    }
+
+    /** The first control of the step: its first question asked, else its first button. */
+    firstControl() {
+      return this.form.querySelector("[data-question]:not([hidden]) input") || this.form.querySelector("button");
+    }
+
+    /** Focus the new step's first control; with a banner of what the answers already call for, bring the
+     * banner into view rather than scrolling past it. */
+    focusStep() {
+      const banner = this.minimum.firstElementChild;
+      this.firstControl().focus({ preventScroll: !!banner });
+      if (banner) banner.scrollIntoView({ block: "start" });
     }
 
     field(question) {
@@ -598,7 +726,7 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       });
       return h(
         "div",
-        { class: "question int" },
+        { class: "question int", "data-question": question.id },
         h("label", { for: id }, question.text, hint),
         input,
         h("span", { class: "hint", id: `${id}-range` }, range),
@@ -611,20 +739,22 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       return value >= question.min && value <= question.max ? value : null;
     }
 
-    /** Check the step: returns the first control of a required question left blank, or of a number out of range. */
+    /** Check the step: returns the first control of a required question left blank, or of a number out of
+     * range. A question not asked is not checked. */
     settleStep() {
       let invalid = null;
       for (const question of this.steps[this.step].questions) {
+        const asked = this.asked(question);
         if (question.type === "bool") {
           const group = this.form.querySelector(`[data-question="${question.id}"]`);
-          const blank = question.required && this.answers[question.id] === undefined;
+          const blank = asked && question.required && this.answers[question.id] === undefined;
           group.setAttribute("aria-invalid", String(blank));
           if (blank && !invalid) invalid = group.querySelector("input");
           continue;
         }
         const input = this.form.querySelector(`[name="${question.id}"]`);
         const value = this.integer(question, input.value);
-        const bad = value === null && (question.required || input.value.trim() !== "");
+        const bad = asked && value === null && (question.required || input.value.trim() !== "");
         input.setAttribute("aria-invalid", String(bad));
         if (value === null) delete this.answers[question.id];
         else this.answers[question.id] = value;
@@ -643,44 +773,79 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
         invalid.focus();
         return;
       }
-      const final = this.step === this.steps.length - 1;
+      const following = this.following(this.step);
+      const final = following < 0;
       // With the engine, only the last step posts: the answers, once, for the result.
       const local = final ? null : this.locally();
       if (local && isEmergency(local)) return this.emergency(local);
       const result = local || (await this.assess({ final }));
       if (!result || this.finished) return;
+      this.showMinimum(result);
       if (final) {
         error.textContent = "Some questions still need an answer.";
         error.hidden = false;
         return;
       }
-      this.step += 1;
+      this.step = following;
       this.showStep();
-      this.form.querySelector("input, button").focus();
+      this.focusStep();
     }
 
     back() {
-      this.step -= 1;
+      this.step = this.preceding(this.step);
       this.showStep();
-      this.form.querySelector("input, button").focus();
+      this.focusStep();
     }
 
-    /** The engine's result for the answers so far, or null without one (or when it refuses them). */
+    /** The engine's result for the answers so far, or null without one (or when it refuses them, or gives
+     * something that is not a result): the API is asked instead. */
     locally() {
       if (!this.evaluate) return null;
       try {
-        return this.evaluate(this.answers);
+        const result = this.evaluate(this.given());
+        return plausible(result) ? result : null;
       } catch {
         return null;
       }
     }
 
-    /** After each answer: an emergency ends the questions at once. The engine tells without a request;
-     * without the engine, the API is asked. */
+    body() {
+      const body = { answers: this.given() };
+      if (this.host.region) body.region = this.host.region;
+      return body;
+    }
+
+    /** After each answer: an emergency ends the questions at once, and anything else updates what the
+     * answers already call for. The engine tells without a request; without the engine, the API is asked. */
     changed() {
+      this.showAsked();
       const local = this.locally();
       if (!local) this.assess();
       else if (isEmergency(local)) this.emergency(local);
+      else this.showMinimum(local);
+    }
+
+    /** Above the questions, while the person is still answering: the most urgent level the answers so far
+     * already give (`minimum_level`), so that someone who stops halfway still knows what to do. Redrawn,
+     * and so announced, only when it changes. */
+    showMinimum(result) {
+      if (result.services) this.services = result.services;
+      // Once every question is answered, the level itself, until "See my result" shows the rest.
+      const minimum = result.complete ? (["urgent", "routine"].includes(result.level) ? result : null) : result.minimum_level;
+      const key = minimum ? JSON.stringify([minimum.level, minimum.title, minimum.advice]) : "";
+      if (key === this.shownMinimum) return;
+      this.shownMinimum = key;
+      this.minimum.replaceChildren(
+        minimum
+          ? h(
+              "div",
+              { class: `minimum ${minimum.level}`, "data-level": minimum.level },
+              h("p", { class: "minimum-title" }, h("strong", null, minimum.title)),
+              h("p", { class: "minimum-advice" }, minimum.advice),
+              h("p", { class: "muted" }, result.complete ? "Choose “See my result” for the rest of your result." : "Answer the rest of the questions to see your full result."),
+            )
+          : [],
+      );
     }
 
     /** Show the engine's emergency result at once, then post the answers: the API's result is the one
@@ -689,15 +854,13 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
     async emergency(local) {
       this.finish(local);
       const ticket = ++this.sent;
-      const body = { answers: this.answers };
-      if (this.host.region) body.region = this.host.region;
       let result;
       try {
-        result = await this.host.api("/v1/triage", { method: "POST", body });
+        result = await this.host.api("/v1/triage", { method: "POST", body: this.body() });
       } catch {
         return;
       }
-      if (ticket !== this.sent) return;
+      if (ticket !== this.sent || !plausible(result)) return;
       if (!result.complete) {
         // The ruleset changed since it was loaded: the API assesses every answer from now on.
         this.evaluate = null;
@@ -717,74 +880,182 @@ input[aria-invalid=true] { border-color: var(--_emergency); }
       this.live.setAttribute("aria-live", "polite");
       this.live.replaceChildren();
       this.form.hidden = false;
+      this.minimum.hidden = false;
       this.section.querySelector(".intro").hidden = false;
       this.showStep();
-      this.form.querySelector("input, button").focus();
+      this.firstControl().focus();
     }
 
     /** Post the answers so far. An emergency result ends the questions at once; any other shows once the
-     * last step is submitted (`final`). A later call wins over a slower earlier one. */
+     * last step is submitted (`final`). A later call wins over a slower earlier one. When the API cannot
+     * answer, the engine's complete result stands in for it; without one, the warning signs show. */
     async assess({ final = false } = {}) {
       const ticket = ++this.sent;
       let result;
-      const body = { answers: this.answers };
-      if (this.host.region) body.region = this.host.region;
       try {
-        result = await this.host.api("/v1/triage", { method: "POST", body });
+        result = await this.host.api("/v1/triage", { method: "POST", body: this.body() });
+        if (!plausible(result)) throw new ApiError("unavailable");
       } catch (error) {
-        if (ticket === this.sent) this.live.replaceChildren(failure(this.host, error, () => this.assess({ final }), { urgentHelp: true }));
+        if (ticket !== this.sent || this.finished) return null;
+        const local = this.locally();
+        if (local && local.complete && (final || isEmergency(local))) {
+          this.finish(local);
+          return null;
+        }
+        const fresh = !this.live.querySelector("[data-state=error]");
+        const notice = this.unavailable(error, () => this.assess({ final }));
+        this.live.replaceChildren(notice);
+        // Brought into view when it first shows (it sits above the questions), not again on every answer.
+        if (fresh) notice.scrollIntoView({ block: "start" });
         return null;
       }
       if (ticket !== this.sent || this.finished) return result;
       this.live.replaceChildren();
       if (result.complete && (result.level === "emergency" || final)) this.finish(result);
+      else this.showMinimum(result);
       return result;
     }
 
+    /** The region's services: the latest result's, else the exported ruleset's for the widget's region. */
+    regionServices() {
+      if (this.services) return this.services;
+      const ruleset = this.ruleset;
+      if (!ruleset || !ruleset.services) return null;
+      const region = this.host.region;
+      const own = !region || String(ruleset.region || "").toUpperCase() === region;
+      const listed = ((ruleset.document && ruleset.document.regions) || []).find((r) => String(r.code).toUpperCase() === region);
+      return own || !listed ? ruleset.services : listed;
+    }
+
+    /** When neither the engine nor the API can give a result: what went wrong, the signs that mean calling
+     * the emergency number now, and the region's emergency and same-day numbers. Never a blank screen. */
+    unavailable(error, retry) {
+      const services = this.regionServices();
+      if (!services) return failure(this.host, error, retry, { urgentHelp: true });
+      const dial = services.emergency;
+      const sameDay = services.urgent;
+      const document_ = this.ruleset && this.ruleset.document;
+      let signs = document_ && Array.isArray(document_.emergency_signs) ? document_.emergency_signs.map((line) => say(line, services)) : [];
+      if (!signs.length) {
+        // Without the ruleset: the questions of the emergency step.
+        const screen = this.steps.find((step) => step.step === 1) || this.steps[0];
+        signs = screen.questions.filter((q) => this.asked(q)).map((q) => q.text);
+      }
+      return failure(this.host, error, retry, {
+        help: [
+          h("h3", { class: "warning-title" }, `When to call ${dial.name}`),
+          h("ul", { class: "warning-signs" }, signs.map((line) => h("li", null, line))),
+          dial.number ? h("p", null, call(dial.number, `Call ${dial.name}`, { class: "call", "data-service": "emergency" })) : null,
+          sameDay
+            ? h("p", { class: "same-day" }, h("strong", null, "For advice today: "), sameDay.name, sameDay.number ? [" (call ", call(sameDay.number, sameDay.number), ")"] : null)
+            : null,
+        ],
+      });
+    }
+
     finish(result) {
+      let block;
+      try {
+        block = this.resultBlock(result);
+      } catch {
+        this.live.replaceChildren(this.unavailable(new ApiError("unavailable"), () => this.assess({ final: true })));
+        return;
+      }
       this.finished = true;
+      this.services = result.services;
       const emergency = result.level === "emergency";
       this.live.setAttribute("aria-live", emergency ? "assertive" : "polite");
-      const block = this.resultBlock(result);
       this.live.replaceChildren(block);
       this.form.replaceChildren();
       this.form.hidden = true;
+      this.minimum.replaceChildren();
+      this.minimum.hidden = true;
+      this.shownMinimum = "";
       this.section.querySelector(".intro").hidden = true;
-      block.querySelector("h3").focus();
+      // Focus without scrolling, then bring the card's top into view: on a phone, the level, the advice and
+      // the button to call all show at once, wherever on the page the widget sits.
+      block.querySelector("h3").focus({ preventScroll: true });
+      block.scrollIntoView({ block: "start" });
       // What the page may count; never the answers.
       this.host.emit("result", { level: result.level, timeframe: result.timeframe, ruleset_version: result.ruleset_version });
     }
 
-    /** The result panel: built the same way for the engine's result and the API's, so the two compare. */
+    /** The buttons that dial: the emergency number on an emergency, and the maternity service (when its
+     * number is known) on an emergency or an urgent result, in the order the advice names them. */
+    callButtons(result) {
+      const { emergency: dial, maternity } = result.services;
+      const buttons = [];
+      if (result.level === "emergency" && dial.number) {
+        buttons.push(call(dial.number, `Call ${dial.name}`, { class: "call", "data-service": "emergency" }));
+      }
+      if ((result.level === "emergency" || result.level === "urgent") && maternity && maternity.number) {
+        const button = call(maternity.number, [`Call ${maternity.name}`, h("span", { class: "number" }, maternity.number)], {
+          class: "call",
+          "data-service": "maternity",
+        });
+        // Labour signs say the maternity unit first, and the emergency number if it cannot be reached.
+        if (position(result.advice, "maternity") < position(result.advice, dial.name)) buttons.unshift(button);
+        else buttons.push(button);
+      }
+      return buttons.length ? h("div", { class: "calls" }, buttons) : null;
+    }
+
+    /** The result: the card (title, advice, and for an emergency the button to call first), then the
+     * clinic's slot and "Start again" outside it. Built the same way for the engine's result and the
+     * API's, so the two compare. */
     resultBlock(result) {
-      const emergency = result.level === "emergency";
-      const heading = h("h3", { tabindex: -1 }, result.title);
-      const advice = h("p", { class: "action" }, result.advice);
-      const { emergency: dial, urgent } = result.services;
-      const callNow = emergency && dial.number ? call(dial.number, `Call ${dial.name}`, { class: "call" }) : null;
+      const level = result.level;
+      const emergency = level === "emergency";
+      const { emergency: dial, urgent, maternity } = result.services;
+      const list = (items) => items || [];
+      const services = h(
+        "ul",
+        { class: "services" },
+        h("li", null, h("strong", null, "Emergency: "), dial.number ? call(dial.number, dial.name) : dial.name),
+        // An emergency is no time for a same-day service: only the numbers to call now.
+        !emergency && urgent
+          ? h("li", null, h("strong", null, "Same-day advice: "), urgent.name, urgent.number ? [" (call ", call(urgent.number, urgent.number), ")"] : null)
+          : null,
+        maternity
+          ? h("li", null, h("strong", null, "Maternity: "), maternity.name, maternity.number ? [" (call ", call(maternity.number, maternity.number), ")"] : null)
+          : null,
+      );
+      const whoToCall = [h("h4", null, "Who to call"), services];
+      const safetyNet = list(result.safety_net).length
+        ? [h("h4", null, emergency ? "While you wait" : "Get help sooner if"), h("ul", { class: "safety-net" }, list(result.safety_net).map((line) => h("li", null, line)))]
+        : null;
+      const reasons = list(result.reasons).length
+        ? [h("h4", null, "Why"), h("ul", { class: "reasons" }, list(result.reasons).map((r) => h("li", null, r.explanation)))]
+        : null;
+      const helps = list(result.treatments).length
+        ? [h("h4", null, "What can help"), h("ul", { class: "treatments" }, list(result.treatments).map(treatment))]
+        : null;
+      const timeframe = h("p", { class: "timeframe" }, h("strong", null, "When: "), TIMEFRAMES[result.timeframe] || result.timeframe);
+      // Most important first: what helps for self-care and routine, who to call for urgent, and for an
+      // emergency what to do while waiting.
+      const body = emergency
+        ? [safetyNet, reasons, whoToCall]
+        : level === "urgent"
+          ? [timeframe, whoToCall, safetyNet, reasons]
+          : [timeframe, helps, safetyNet, whoToCall, reasons];
+      const card = h(
+        "div",
+        { class: `result ${level}`, "data-level": level, role: emergency ? "alert" : null },
+        h("p", { class: "level" }, label(level)),
+        h("h3", { tabindex: -1 }, result.title),
+        h("p", { class: "action" }, emergency ? firstSentenceFirst(result.advice) : result.advice),
+        this.callButtons(result),
+        ...body,
+        h("p", { class: "muted disclaimer" }, result.disclaimer),
+      );
       return h(
         "div",
-        { class: `result ${result.level}`, "data-level": result.level, role: emergency ? "alert" : null },
-        // An emergency leads with what to do (the rule's own action when it has one); the others lead with how soon.
-        emergency ? [advice, callNow, h("p", { class: "level" }, label(result.level)), heading] : [h("p", { class: "level" }, label(result.level)), heading, advice],
-        h("p", { class: "timeframe" }, h("strong", null, "When: "), TIMEFRAMES[result.timeframe] || result.timeframe),
-        h("h4", null, "Who to call"),
-        h(
-          "ul",
-          { class: "services" },
-          h("li", null, h("strong", null, "Emergency: "), dial.number ? call(dial.number, dial.name) : dial.name),
-          h("li", null, h("strong", null, "Same-day advice: "), urgent.name, urgent.number ? [" (call ", call(urgent.number, urgent.number), ")"] : null),
-        ),
-        result.reasons.length
-          ? [h("h4", null, "Why"), h("ul", { class: "reasons" }, result.reasons.map((r) => h("li", null, r.explanation)))]
-          : null,
-        result.treatments.length ? [h("h4", null, "What can help"), h("ul", { class: "treatments" }, result.treatments.map(treatment))] : null,
-        h("h4", null, "Get help sooner if"),
-        h("ul", { class: "safety-net" }, result.safety_net.map((line) => h("li", null, line))),
-        h("p", { class: "muted disclaimer" }, result.disclaimer),
-        // The clinic's own content after a result, such as a booking link: <a slot="after-result" …>.
-        h("slot", { name: "after-result" }),
-        h("button", { type: "button", onclick: () => this.start({ focus: true }) }, "Start again"),
+        { class: "outcome", "data-level": level },
+        card,
+        // The clinic's own content after a result, such as a booking link, outside the card so that it
+        // cannot change the card's colours, and never after an emergency: nothing to compete with the call.
+        emergency ? null : [h("slot", { name: SLOT_LEVEL(level) }), h("slot", { name: "after-result" })],
+        h("div", { class: "actions restart" }, h("button", { type: "button", class: "secondary", onclick: () => this.start({ focus: true }) }, "Start again")),
       );
     }
   }

@@ -51,13 +51,13 @@ def test_the_typescript_client(live: tuple[str, str]) -> None:
     run(["node_modules/.bin/tsc", "-p", "."], cwd=TYPESCRIPT)  # strict, no emit on any error
     result = json.loads(run(["node", "build/src/offline.js", base], cwd=TYPESCRIPT).splitlines()[-1])
     assert result == {
-        "items": 61,
+        "items": 93,
         "feed_agrees": True,  # the feed from its start rebuilds the export, ruleset included
         "not_modified": 304,
-        "condition": 13,  # the condition typed as one: its treatments are there to count
+        "condition": 27,  # the condition typed as one: its treatments are there to count
         "offline_refused": True,  # the client really had no network while the engine assessed
         "level": "routine",
-        "ruleset_version": 2,
+        "ruleset_version": 3,
         "same": True,  # the offline result is the API's, field for field
     }
 
@@ -99,14 +99,14 @@ def test_the_python_client(live: tuple[str, str], tmp_path: Path) -> None:
             kinds = {type(item).__name__ for item in exported.data}
             assert kinds == {"ConditionPublic", "CausePublic", "SymptomPublic", "TreatmentPublic", "SourcePublic"}
             assert isinstance(exported.ruleset, models.OfflineRuleset)
-            assert exported.ruleset.version == 2
+            assert exported.ruleset.version == 3
             page = list_changes.sync(client=client, limit=1000)
             assert isinstance(page, models.ChangesPage)
             rulesets = [entry for entry in page.data if isinstance(entry, models.RulesetUpsert)]
-            assert [entry.item.version for entry in rulesets] == [2]
+            assert [entry.item.version for entry in rulesets] == [3]
             condition = next(entry for entry in page.data if isinstance(entry, models.ConditionUpsert))
             assert isinstance(condition.item, models.ConditionPublic)
-            assert len(condition.item.treatments) == 13
+            assert len(condition.item.treatments) == 27
     finally:
         sys.path.remove(str(tmp_path))
         for name in [name for name in sys.modules if name.startswith("backpain_client")]:

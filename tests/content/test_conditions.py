@@ -16,24 +16,43 @@ CAUSES = [
     "arthritis",
 ]
 SYMPTOMS = ["pain-after-exertion", "restricted-movement", "sudden-sharp-pain", "muscle-tightening"]
+# Self-care first, then medicines, then professional care, each by name; what a guideline advises
+# against (`not_recommended`) comes after all the others, in the same order.
 TREATMENTS = [
-    "compression",
     "stop-activity",
     "gentle-stretching",
     "heat",
     "ice",
     "keep-active",
     "rest",
+    "stay-in-work",
     "nsaids",
     "muscle-relaxants",
-    "cortisone-injections",
     "chiropractic-care",
+    "exercise-programme",
+    "manual-therapy",
     "physical-therapy",
     "see-a-doctor",
+    "psychological-therapy",
+]
+NOT_ADVISED = [
+    "compression",
+    "tens",
+    "antidepressants",
+    "gabapentin-and-pregabalin",
+    "opioids-long-term",
+    "paracetamol-alone",
+    "cortisone-injections",
+    "acupuncture",
+    "interferential-therapy",
+    "traction",
+    "therapeutic-ultrasound",
+    "routine-imaging",
 ]
 # Emergencies first, then urgent signs, each by name.
 RED_FLAGS = [
     "major-trauma",
+    "heart-warning-signs",
     "chest-pain",
     "very-unwell",
     "leg-weakness-worsening",
@@ -43,17 +62,23 @@ RED_FLAGS = [
     "sudden-severe-pain-with-collapse",
     "pregnant-labour-signs",
     "tearing-pain",
+    "child-walking-problem",
     "back-lump-or-deformity",
+    "pulsing-tummy",
     "recent-spine-procedure-or-infection",
-    "pulsing-tummy-or-known-aneurysm",
+    "recent-fall-or-injury",
     "cancer-history",
+    "sudden-onset-at-rest",
     "fever",
+    "known-aneurysm",
+    "burning-when-peeing",
     "sexual-dysfunction-new",
-    "minor-trauma-bone-risk",
+    "leg-weakness-new",
     "pain-between-shoulder-blades",
     "worse-with-cough-sneeze",
     "pain-spreads-to-abdomen",
     "constant-night-pain",
+    "pregnancy-warning-signs",
     "unexplained-weight-loss",
     "immune-or-injection-risk",
 ]
@@ -87,7 +112,7 @@ async def test_detail_embeds_summaries_in_order(client: httpx.AsyncClient) -> No
     body = (await client.get("/v1/conditions/back-spasms")).json()
     assert [s["slug"] for s in body["causes"]] == CAUSES
     assert [s["slug"] for s in body["symptoms"]] == SYMPTOMS
-    assert [s["slug"] for s in body["treatments"]] == TREATMENTS
+    assert [s["slug"] for s in body["treatments"]] == TREATMENTS + NOT_ADVISED
     assert [s["slug"] for s in body["red_flags"]] == RED_FLAGS
     assert body["causes"][0] == {
         "slug": "muscle-strain",

@@ -34,6 +34,10 @@ REQUESTS = [
     ("/v1/treatments?limit=0", {}),
     ("/v1/treatments?category=injury", {}),
     ("/v1/symptoms?condition=Back", {}),
+    ("/v1/treatments?recommendation=not_recommended&limit=5", {}),
+    ("/v1/treatments?recommendation=consider&category=medication", {}),
+    ("/v1/treatments?recommendation=maybe", {}),
+    ("/v1/treatments?recommendation=", {}),
 ]
 
 
@@ -89,10 +93,11 @@ TEXT = st.text(alphabet="abcdefgAZ019-_%.~ ", max_size=12)
 def get_requests(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
     collection = draw(st.sampled_from(COLLECTIONS))
     path = f"/v1/{collection}" + draw(st.sampled_from(["", "/", *[f"/{slug}" for slug in SLUGS], "/Fever"]))
-    names = st.sampled_from(["limit", "cursor", "condition", "category", "red_flag", "other"])
+    names = st.sampled_from(["limit", "cursor", "condition", "category", "red_flag", "recommendation", "other"])
     values = st.one_of(
         st.sampled_from(["1", "2", "20", "100", "101", "0", "007", "-1", "ten", "true", "false", "yes", "1.5"]),
         st.sampled_from(["back-spasms", "Back", "injury", "self_care", "medication", "activity", "YWZ0ZXI6aWNl"]),
+        st.sampled_from(["recommended", "consider", "not_recommended", "Consider", "advised"]),
         TEXT,
     )
     query = draw(st.lists(st.tuples(names, values), max_size=4))

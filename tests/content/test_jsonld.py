@@ -56,12 +56,18 @@ async def test_condition_is_a_medical_web_page_about_a_medical_condition(license
     assert {s["@type"] for s in about["signOrSymptom"]} == {"MedicalSignOrSymptom"}
     assert [c["name"] for c in about["cause"]] == await names(licensed, "causes", CAUSES)
     assert {c["@type"] for c in about["cause"]} == {"MedicalCause"}
-    # Advice a person follows (see a doctor, keep active, rest) is not a therapy: it is a HowToTip.
-    advice = {"see-a-doctor", "keep-active", "rest", "stop-activity"}
+    # Advice a person follows (see a doctor, keep active, rest) is not a therapy: it is a HowToTip. What a
+    # guideline advises against is no possible treatment, and is left out (TREATMENTS holds the others).
+    advice = {"see-a-doctor", "keep-active", "rest", "stop-activity", "stay-in-work"}
     therapies = [slug for slug in TREATMENTS if slug not in advice]
     tips = [slug for slug in TREATMENTS if slug in advice]
     assert [t["name"] for t in about["possibleTreatment"]] == await names(licensed, "treatments", therapies)
-    assert {t["@type"] for t in about["possibleTreatment"]} == {"MedicalTherapy", "DrugClass", "PhysicalTherapy"}
+    assert {t["@type"] for t in about["possibleTreatment"]} == {
+        "MedicalTherapy",
+        "DrugClass",
+        "PhysicalTherapy",
+        "PsychologicalTreatment",
+    }
     assert [t["name"] for t in about["subjectOf"]] == await names(licensed, "treatments", tips)
     assert {t["@type"] for t in about["subjectOf"]} == {"HowToTip"}
     # The page and every entity name themselves: @id and url, on this server's pages.
@@ -192,7 +198,16 @@ def _schema_org_loader(url: str, options: object = None) -> dict[str, object]:
     return {"contextUrl": None, "documentUrl": url, "document": {"@context": context}}
 
 
-@pytest.mark.parametrize("path", ["/v1/conditions/back-spasms", "/v1/symptoms/fever", "/v1/treatments/see-a-doctor"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/conditions/back-spasms",
+        "/v1/symptoms/fever",
+        "/v1/treatments/see-a-doctor",
+        "/v1/treatments/tens",
+        "/v1/treatments/stay-in-work",
+    ],
+)
 async def test_json_ld_expands_and_normalises_with_pyld(client: httpx.AsyncClient, path: str) -> None:
     from pyld import jsonld
 
@@ -208,6 +223,10 @@ async def test_json_ld_expands_and_normalises_with_pyld(client: httpx.AsyncClien
     if path.endswith("back-spasms"):
         assert '"M62.830"' in nquads
         assert "<https://schema.org/MedicalCode>" in nquads
+    if path.endswith("tens"):
+        assert "<https://schema.org/MedicalGuidelineContraindication>" in nquads
+    if path.endswith("stay-in-work"):
+        assert '<https://schema.org/recommendationStrength> "recommended"' in nquads
 
 
 ACCEPT_Q = [

@@ -41,14 +41,25 @@ async def test_default_limit_is_20(client: httpx.AsyncClient) -> None:
     assert len(body["data"]) == 20
     assert body["next_cursor"] is not None
     rest = (await client.get(f"/v1/symptoms?cursor={body['next_cursor']}")).json()
-    assert len(rest["data"]) == 7
+    assert len(rest["data"]) == 14
     assert rest["next_cursor"] is None
 
 
 async def test_link_keeps_the_filters(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/symptoms?red_flag=true&limit=5")
     assert response.headers["link"].startswith("</v1/symptoms?red_flag=true&limit=5&cursor=")
-    assert len(await walk(client, "/v1/symptoms?red_flag=true&limit=5")) == 23
+    assert len(await walk(client, "/v1/symptoms?red_flag=true&limit=5")) == 30
+    response = await client.get("/v1/treatments?recommendation=not_recommended&category=medication&limit=2")
+    assert response.headers["link"].startswith(
+        "</v1/treatments?category=medication&recommendation=not_recommended&limit=2&cursor="
+    )
+    assert await walk(client, "/v1/treatments?recommendation=not_recommended&category=medication&limit=2") == [
+        "antidepressants",
+        "cortisone-injections",
+        "gabapentin-and-pregabalin",
+        "opioids-long-term",
+        "paracetamol-alone",
+    ]
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "ten", "1.5", ""])
@@ -86,7 +97,7 @@ UNKNOWN = [
     ("conditions", "?red_flag=true", "red_flag", "limit, cursor, code"),
     ("causes", "?condition=back-spasms&colour=red", "colour", "limit, cursor, condition, category, code"),
     ("symptoms", "?redflag=true&limit=5", "redflag", "limit, cursor, condition, red_flag, code"),
-    ("treatments", "?Category=self_care", "Category", "limit, cursor, condition, category, code"),
+    ("treatments", "?Category=self_care", "Category", "limit, cursor, condition, category, recommendation, code"),
     ("sources", "?condition=back-spasms", "condition", "limit, cursor"),
     ("sources", "?api_key=bpk_x", "api_key", "limit, cursor"),
 ]
@@ -117,6 +128,6 @@ async def test_every_documented_parameter_is_taken(seeded_url: str, fast: bool) 
             f"/v1/conditions?code={icd}&limit=1&cursor=YWZ0ZXI6YQ",
             "/v1/causes?condition=back-spasms&category=injury&code=" + icd,
             f"/v1/symptoms?condition=back-spasms&red_flag=true&code={icd}",
-            f"/v1/treatments?condition=back-spasms&category=self_care&code={icd}",
+            f"/v1/treatments?condition=back-spasms&category=self_care&recommendation=consider&code={icd}",
         ]:
             assert (await client.get(url)).status_code == 200, url

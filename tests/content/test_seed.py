@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, func, select
 
-from app.content.models import ContentVersion, Item, ItemLink
+from app.content.models import ContentVersion, Item, ItemLink, ItemRecommendation
 from app.core.db import make_engine
 from seed.loader import SEED_FILE, SeedItem, item_id, load_seed, read_seed
 from tests.conftest import EmptyDatabase, migrate_and_seed
@@ -14,14 +14,15 @@ from tests.conftest import EmptyDatabase, migrate_and_seed
 ARTICLE = Path(__file__).resolve().parents[3] / "shared" / "source" / "back-spasms-article.txt"
 
 
-def counts(url: str) -> tuple[int, int, int]:
+def counts(url: str) -> tuple[int, int, int, int]:
     engine = make_engine(url)
     with Session(engine) as session:
         items = session.exec(select(func.count()).select_from(Item)).one()
         links = session.exec(select(func.count()).select_from(ItemLink)).one()
+        rated = session.exec(select(func.count()).select_from(ItemRecommendation)).one()
         version = session.get(ContentVersion, 1)
     engine.dispose()
-    return items, links, version.version if version else 0
+    return items, links, rated, version.version if version else 0
 
 
 def test_running_the_seed_twice_changes_nothing(databases: EmptyDatabase) -> None:
@@ -34,8 +35,9 @@ def test_running_the_seed_twice_changes_nothing(databases: EmptyDatabase) -> Non
         rows = {row.id: row.model_dump() for row in session.exec(select(Item)).all()}
     engine.dispose()
     # Content version 2: migration 0007 put the ruleset in the feed, then the seed added the items.
-    assert counts(url) == first == (61, 48, 2)
-    assert len(rows) == 61
+    # 93 items; 69 links (every cause, symptom and treatment to back-spasms); 27 rated treatments.
+    assert counts(url) == first == (93, 69, 27, 2)
+    assert len(rows) == 93
 
 
 def test_ids_are_deterministic(databases: EmptyDatabase) -> None:
@@ -53,12 +55,14 @@ def test_seed_items_per_type() -> None:
     seed = read_seed()
     assert [c.slug for c in seed.conditions] == ["back-spasms"]
     assert len(seed.causes) == 8
-    assert len(seed.symptoms) == 27
-    assert len(seed.treatments) == 13
-    assert len(seed.sources) == 12
+    assert len(seed.symptoms) == 34
+    assert len(seed.treatments) == 27
+    assert len(seed.sources) == 23
 
 
 def test_red_flags_match_the_triage_screens() -> None:
+    """One red flag per step-1 and step-2 question of triage ruleset 3; the two with no level alone
+    (`recent_fall_or_injury`, `sudden_onset_at_rest`) are urgent, the least their combined rules give."""
     flags = {s.slug: s.urgency for s in read_seed().symptoms if s.red_flag}
     emergency = [
         "bladder-or-bowel-change",
@@ -66,6 +70,7 @@ def test_red_flags_match_the_triage_screens() -> None:
         "both-legs-symptoms",
         "leg-weakness-worsening",
         "chest-pain",
+        "heart-warning-signs",
         "major-trauma",
         "sudden-severe-pain-with-collapse",
         "tearing-pain",
@@ -74,20 +79,63 @@ def test_red_flags_match_the_triage_screens() -> None:
     ]
     urgent = [
         "fever",
+        "burning-when-peeing",
         "cancer-history",
         "unexplained-weight-loss",
         "immune-or-injection-risk",
         "recent-spine-procedure-or-infection",
-        "minor-trauma-bone-risk",
+        "leg-weakness-new",
+        "recent-fall-or-injury",
+        "sudden-onset-at-rest",
         "constant-night-pain",
         "back-lump-or-deformity",
         "pain-between-shoulder-blades",
         "worse-with-cough-sneeze",
         "pain-spreads-to-abdomen",
-        "pulsing-tummy-or-known-aneurysm",
+        "pulsing-tummy",
+        "known-aneurysm",
         "sexual-dysfunction-new",
+        "pregnancy-warning-signs",
+        "child-walking-problem",
     ]
     assert flags == {**dict.fromkeys(emergency, "emergency"), **dict.fromkeys(urgent, "urgent")}
+
+
+def test_the_red_flags_ruleset_3_replaced_are_gone() -> None:
+    slugs = {s.slug for s in read_seed().symptoms}
+    assert not slugs & {"minor-trauma-bone-risk", "pulsing-tummy-or-known-aneurysm"}
+
+
+def test_new_items_carry_no_codes() -> None:
+    """Codes are given only where a public page was checked for them; none was for the new items."""
+    new = {
+        "heart-warning-signs",
+        "burning-when-peeing",
+        "leg-weakness-new",
+        "pulsing-tummy",
+        "known-aneurysm",
+        "pregnancy-warning-signs",
+        "child-walking-problem",
+        "sudden-onset-at-rest",
+        "recent-fall-or-injury",
+        "paracetamol-alone",
+        "opioids-long-term",
+        "gabapentin-and-pregabalin",
+        "antidepressants",
+        "tens",
+        "therapeutic-ultrasound",
+        "interferential-therapy",
+        "acupuncture",
+        "traction",
+        "routine-imaging",
+        "exercise-programme",
+        "manual-therapy",
+        "psychological-therapy",
+        "stay-in-work",
+    }
+    items = {i.slug: i for items in read_seed().by_type().values() for i in items}
+    assert new <= set(items)
+    assert [slug for slug in sorted(new) if items[slug].codes] == []
 
 
 @pytest.mark.parametrize(
@@ -160,6 +208,32 @@ def _text(item: SeedItem) -> str:
         ("treatments", "heat", ["a little", "short term"], ["best", "proof"]),
         ("treatments", "rest", ["nhs advises staying as active as you can rather than resting in bed"], ["nice"]),
         ("symptoms", "cancer-history", ["check today"], []),
+        # Sciatica as NICE NG59 has it (recommendations 1.2.16 to 1.2.22).
+        ("treatments", "muscle-relaxants", ["not used for sciatica"], []),
+        ("treatments", "nsaids", ["they may help less with sciatica"], []),
+        # Red flags as triage ruleset 3 words them.
+        (
+            "symptoms",
+            "bladder-or-bowel-change",
+            ["trouble starting to pee", "weak", "leak pee or poo", "burning or stinging when you pee is a different"],
+            [],
+        ),
+        ("symptoms", "saddle-numbness", ["inner thighs", "toilet paper", "sex feels numb"], []),
+        ("symptoms", "both-legs-symptoms", ["since this back pain began", "even if one leg is worse"], ["2 weeks"]),
+        ("symptoms", "cancer-history", ["melanoma counts", "cut or frozen off does not", "24-hour line"], []),
+        ("symptoms", "constant-night-pain", ["never eases", "does not settle when you move", "turn over"], []),
+        ("symptoms", "pain-spreads-to-abdomen", ["front of your tummy", "side", "groin"], []),
+        (
+            "symptoms",
+            "immune-or-injection-risk",
+            ["chemo", "steroid tablets for 3 months or more", "methotrexate", "biologics", "not under control"],
+            ["long-term steroids"],
+        ),
+        ("symptoms", "recent-spine-procedure-or-infection", ["epidural", "lumbar puncture", "kidney"], []),
+        ("symptoms", "sexual-dysfunction-new", ["erection", "to come", "orgasm"], ["loss of feeling"]),
+        ("symptoms", "pregnant-labour-signs", ["16 weeks", "early pregnancy unit", "labour ward"], []),
+        ("symptoms", "known-aneurysm", ["emergency department", "say you have an aortic aneurysm"], []),
+        ("symptoms", "recent-fall-or-injury", ["65 or over", "osteoporosis", "lifting or twisting does not count"], []),
     ],
 )
 def test_the_clinical_review_is_applied(kind: str, slug: str, says: list[str], never: list[str]) -> None:

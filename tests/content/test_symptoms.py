@@ -15,9 +15,9 @@ async def test_red_flag_filter_splits_the_list(client: httpx.AsyncClient) -> Non
         "restricted-movement",
         "sudden-sharp-pain",
     ]
-    assert len(flags) == 23
+    assert len(flags) == 30
     assert {s["urgency"] for s in flags} == {"emergency", "urgent"}
-    assert sum(s["urgency"] == "emergency" for s in flags) == 10
+    assert sum(s["urgency"] == "emergency" for s in flags) == 11
     assert all(s["red_flag"] and s["action"] for s in flags)
     assert all(not s["red_flag"] and s["urgency"] is None and s["action"] is None for s in others)
 

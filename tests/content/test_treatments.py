@@ -9,13 +9,52 @@ pytestmark = pytest.mark.anyio
 @pytest.mark.parametrize(
     ("category", "expected"),
     [
-        ("self_care", ["compression", "gentle-stretching", "heat", "ice", "keep-active", "rest", "stop-activity"]),
-        ("medication", ["cortisone-injections", "muscle-relaxants", "nsaids"]),
-        ("professional_care", ["chiropractic-care", "physical-therapy", "see-a-doctor"]),
+        (
+            "self_care",
+            [
+                "compression",
+                "gentle-stretching",
+                "heat",
+                "ice",
+                "keep-active",
+                "rest",
+                "stay-in-work",
+                "stop-activity",
+                "tens",
+            ],
+        ),
+        (
+            "medication",
+            [
+                "antidepressants",
+                "cortisone-injections",
+                "gabapentin-and-pregabalin",
+                "muscle-relaxants",
+                "nsaids",
+                "opioids-long-term",
+                "paracetamol-alone",
+            ],
+        ),
+        (
+            "professional_care",
+            [
+                "acupuncture",
+                "chiropractic-care",
+                "exercise-programme",
+                "interferential-therapy",
+                "manual-therapy",
+                "physical-therapy",
+                "psychological-therapy",
+                "routine-imaging",
+                "see-a-doctor",
+                "therapeutic-ultrasound",
+                "traction",
+            ],
+        ),
     ],
 )
 async def test_category_filter(client: httpx.AsyncClient, category: str, expected: list[str]) -> None:
-    body = (await client.get(f"/v1/treatments?category={category}")).json()
+    body = (await client.get(f"/v1/treatments?category={category}&limit=100")).json()
     assert [t["slug"] for t in body["data"]] == expected
     assert {t["category"] for t in body["data"]} == {category}
 
@@ -28,6 +67,8 @@ async def test_detail(client: httpx.AsyncClient) -> None:
     assert body["cautions"] == "Never put ice straight on bare skin, and use it for no more than 20 minutes at a time."
     assert {"source": "acp-2017-low-back-pain", "locator": "Recommendation 1"} in body["sources"]
     assert body["conditions"] == ["back-spasms"]
+    assert body["recommendation"] == "consider"
+    assert body["recommendation_source"] == {"source": "acp-2017-low-back-pain", "locator": "Recommendation 1"}
 
 
 async def test_medication_covers_what_a_doctor_may_prescribe(client: httpx.AsyncClient) -> None:
@@ -36,8 +77,14 @@ async def test_medication_covers_what_a_doctor_may_prescribe(client: httpx.Async
     assert "NICE advises against spinal injections for low back pain" in body["body"]
     assert body["sources"] == [
         {"source": "renova-back-spasms", "locator": "Treatments of Back Spasms, paragraph 2"},
-        {"source": "nice-ng59", "locator": "Invasive treatments: spinal injections"},
+        {"source": "nice-ng59", "locator": "Recommendation 1.3.1 (spinal injections)"},
+        {"source": "nice-ng59", "locator": "Recommendation 1.3.4 (epidurals for acute, severe sciatica)"},
     ]
+    assert body["recommendation"] == "not_recommended"
+    assert body["recommendation_source"] == {
+        "source": "nice-ng59",
+        "locator": "Recommendation 1.3.1 (spinal injections)",
+    }
 
 
 async def test_category_of_causes_is_not_a_treatment_category(client: httpx.AsyncClient) -> None:

@@ -100,14 +100,14 @@ def test_entrypoint_waits_for_the_database_then_migrates_seeds_and_serves(
             condition = client.get(f"http://127.0.0.1:{port}/v1/conditions/back-spasms")
             assert condition.status_code == 200
             assert condition.json()["name"] == "Back spasms"
-            assert len(client.get(f"http://127.0.0.1:{port}/v1/treatments?limit=100").json()["data"]) == 13
+            assert len(client.get(f"http://127.0.0.1:{port}/v1/treatments?limit=100").json()["data"]) == 27
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=20)[0].decode()
     # uvicorn shuts down cleanly, then exits by the signal it was sent, as a container runtime expects.
     assert process.returncode == -signal.SIGTERM
     assert "Application shutdown complete." in output
     lines = output.splitlines()
-    assert lines.index("wait-db: the database answers") < lines.index("seed: 61 items added")
+    assert lines.index("wait-db: the database answers") < lines.index("seed: 93 items added")
 
 
 def test_entrypoint_gives_up_when_the_database_never_answers(
@@ -137,4 +137,4 @@ def test_entrypoint_runs_the_command_it_is_given(empty_postgres: str) -> None:
         timeout=60,
     )
     assert finished.returncode == 0, finished.stderr.decode()
-    assert finished.stderr.decode().splitlines()[-1] == "seed: 61 items added"
+    assert finished.stderr.decode().splitlines()[-1] == "seed: 93 items added"

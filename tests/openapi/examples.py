@@ -51,6 +51,8 @@ DRAFTS: dict[str, dict[str, Any]] = {
         "when_to_use": "Once any swelling from an injury has settled.",
         "cautions": "Not with numbness, or straight after an injury.",
         "sources": SOURCE,
+        "recommendation": "consider",
+        "recommendation_source": SOURCE[0],
         "conditions": ["back-spasms"],
     },
     "sources": {

@@ -18,10 +18,15 @@ TREATMENT: dict[str, Any] = {
     "name": "Warm bath",
     "summary": "Soaking in warm water relaxes a back in spasm.",
     "body": "Run a bath that is warm, not hot.\n\nStay in for up to twenty minutes.",
-    "sources": [{"source": "renova-back-spasms", "locator": "Treatments, heat"}],
+    "sources": [
+        {"source": "renova-back-spasms", "locator": "Treatments, heat"},
+        {"source": "acp-2017-low-back-pain", "locator": "Recommendation 1"},
+    ],
     "category": "self_care",
     "when_to_use": "In the first days of a spasm, once any swelling has settled.",
     "cautions": "Not with numbness, or straight after an injury.",
+    "recommendation": "consider",
+    "recommendation_source": {"source": "acp-2017-low-back-pain", "locator": "Recommendation 1"},
     "conditions": ["back-spasms"],
     "last_reviewed": "2026-11-01",
 }
@@ -69,7 +74,10 @@ async def test_create_returns_the_draft_with_its_etag(fresh_url: str, key_for: C
         ({"name": "Warm\x00bath"}, ["body", "name"]),
         ({"name": "x" * 201}, ["body", "name"]),
         ({"sources": []}, ["body", "sources"]),
-        ({"sources": [{"source": "no-such-source", "locator": "1"}]}, ["body", "sources", 0, "source"]),
+        (
+            {"sources": [{"source": "no-such-source", "locator": "1"}, TREATMENT["recommendation_source"]]},
+            ["body", "sources", 0, "source"],
+        ),
         ({"conditions": ["no-such-condition"]}, ["body", "conditions", 0]),
     ],
 )

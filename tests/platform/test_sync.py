@@ -1,6 +1,7 @@
 """Mobile sync: the export, the change feed, and that following the feed reproduces the export."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -51,7 +52,7 @@ async def test_export_has_every_published_item(client: httpx.AsyncClient) -> Non
     counts: dict[str, int] = {}
     for item in body["data"]:
         counts[item["type"]] = counts.get(item["type"], 0) + 1
-    assert counts == {"condition": 1, "cause": 8, "symptom": 27, "treatment": 13, "source": 12}
+    assert counts == {"condition": 1, "cause": 8, "symptom": 34, "treatment": 27, "source": 23}
     heat = next(item for item in body["data"] if item["slug"] == "heat")
     assert heat == (await client.get("/v1/treatments/heat")).json()
     again = await client.get("/v1/export", headers={"If-None-Match": response.headers["etag"]})
@@ -153,10 +154,12 @@ async def test_a_source_no_longer_cited_is_in_the_feed(fresh_url: str, key_for: 
         url = "/v1/admin/treatments/heat"
         before = (await client.get("/v1/export")).json()
         etag = (await client.get(url, headers=bearer(key))).headers["etag"]
-        moved = {"sources": [{"source": "nhs-back-pain", "locator": "Treatments"}]}
+        # Its recommendation's source stays: a treatment's recommendation cites one of its sources.
+        recommended = {"source": "acp-2017-low-back-pain", "locator": "Recommendation 1"}
+        moved = {"sources": [{"source": "nhs-back-pain", "locator": "Treatments"}, recommended]}
         patched = await client.patch(url, json=moved, headers={**bearer(key), "If-Match": etag})
         published = await client.post(f"{url}/publish", headers={**bearer(key), "If-Match": patched.headers["etag"]})
-        assert published.status_code == 200
+        assert published.status_code == 200, published.text
         after = await served_within_two_seconds(client, "/v1/export", lambda b: b["cursor"] != before["cursor"])
         changes, _ = await follow(client, before["cursor"])
         slugs = {(c["type"], c["slug"]) for c in changes}
@@ -169,13 +172,20 @@ async def test_the_ruleset_is_in_the_export_and_the_feed(client: httpx.AsyncClie
     export = (await client.get("/v1/export")).json()
     ruleset = export["ruleset"]
     questionnaire = (await client.get("/v1/triage/questionnaire")).json()
-    assert ruleset["version"] == questionnaire["ruleset_version"] == 2
+    assert ruleset["version"] == questionnaire["ruleset_version"] == ruleset["document"]["version"] == 3
+    assert ruleset["engine_version"] == ruleset["document"]["engine_version"] == 3
     asked = [q["id"] for step in questionnaire["steps"] for q in step["questions"]]
     assert sorted(q["id"] for q in ruleset["document"]["questions"]) == sorted(asked)
     assert ruleset["services"] == (await client.post("/v1/triage", json={"answers": {}})).json()["services"]
+    pregnant = (await client.post("/v1/triage", json={"answers": {"pregnant": True}})).json()
+    assert ruleset["maternity"] == pregnant["services"]["maternity"]
+    assert ruleset["maternity"] == {"name": "your maternity unit or midwife", "number": None}
+    # An offline copy is good for 30 days from when the server built it (when the client started).
+    valid_for = datetime.strptime(ruleset["valid_until"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) - datetime.now(UTC)
+    assert timedelta(days=30) - timedelta(minutes=5) < valid_for <= timedelta(days=30)
     everything = (await client.get("/v1/changes?limit=1000")).json()["data"]
     entries = [change for change in everything if change["type"] == "ruleset"]
-    assert entries == [{"type": "ruleset", "slug": "triage", "action": "upsert", "revision": 2, "item": ruleset}]
+    assert entries == [{"type": "ruleset", "slug": "triage", "action": "upsert", "revision": 3, "item": ruleset}]
 
 
 async def test_a_change_to_an_embedded_summary_changes_the_digest(fresh_url: str, key_for: Callable[..., str]) -> None:

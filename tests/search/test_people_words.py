@@ -23,9 +23,10 @@ async def test_each_query_finds_its_item_first(client: httpx.AsyncClient, q: str
 
 
 async def test_red_flags_rank_above_ordinary_matches(client: httpx.AsyncClient) -> None:
-    """Both name sudden pain: the red flag (tearing pain) comes before the ordinary symptom."""
+    """All three name sudden pain: the red flags (pain that came on suddenly, tearing pain) come before the
+    ordinary symptom."""
     found = (await client.get("/v1/search", params={"q": "sudden pain"})).json()["data"]
-    assert [hit["slug"] for hit in found[:2]] == ["tearing-pain", "sudden-sharp-pain"]
+    assert [hit["slug"] for hit in found[:3]] == ["sudden-onset-at-rest", "tearing-pain", "sudden-sharp-pain"]
 
 
 async def test_a_typo_is_forgiven_only_when_nothing_matches(client: httpx.AsyncClient) -> None:

@@ -14,10 +14,19 @@ async def hits(client: httpx.AsyncClient, **params: str | int) -> list[tuple[str
 
 async def test_word_forms_match(client: httpx.AsyncClient) -> None:
     # "walk" is in the text as "walking"; "stretching" finds "stretches", "stretched" and "stretching".
-    assert await hits(client, q="walk") == [("symptom", "leg-weakness-worsening"), ("treatment", "keep-active")]
+    assert await hits(client, q="walk") == [
+        ("symptom", "child-walking-problem"),
+        ("symptom", "leg-weakness-worsening"),
+        ("symptom", "leg-weakness-new"),
+        ("treatment", "exercise-programme"),
+        ("treatment", "keep-active"),
+        ("source", "nice-cks-childhood-limp"),
+    ]
     assert await hits(client, q="stretching") == [
         ("treatment", "gentle-stretching"),
         ("cause", "muscle-strain"),
+        ("treatment", "traction"),
+        ("treatment", "exercise-programme"),
         ("treatment", "keep-active"),
         ("cause", "sprain"),
     ]
@@ -27,7 +36,7 @@ async def test_names_rank_above_bodies(client: httpx.AsyncClient) -> None:
     # "golf" is in the name of one cause and only in the body of nothing else; "ice" names one item.
     assert (await hits(client, q="ice"))[0] == ("treatment", "ice")
     found = await hits(client, q="bladder")
-    assert found == [("symptom", "bladder-or-bowel-change"), ("source", "nhs-cauda-equina")]
+    assert found == [("symptom", "bladder-or-bowel-change"), ("source", "nhs-cauda-equina"), ("source", "nhs-uti")]
 
 
 async def test_every_word_must_match(client: httpx.AsyncClient) -> None:
@@ -57,13 +66,16 @@ async def test_type_and_limit(client: httpx.AsyncClient) -> None:
     everything = await hits(client, q="pain", limit=100)
     kinds = [kind for kind, _ in everything]
     assert {kind: kinds.count(kind) for kind in set(kinds)} == {
-        "symptom": 23,
-        "treatment": 13,
-        "source": 7,
+        "symptom": 30,
+        "treatment": 27,
+        "source": 13,
         "condition": 1,
     }
-    # Items naming pain come first, red flags before the rest of them.
-    assert everything[:2] == [("symptom", "chest-pain"), ("symptom", "pain-spreads-to-abdomen")]
+    # Items naming pain come first, the 16 red flags among them before the rest of them.
+    assert everything[:2] == [("symptom", "chest-pain"), ("symptom", "constant-night-pain")]
+    flagged = await client.get("/v1/symptoms", params={"red_flag": "true", "limit": 100})
+    red_flags = {item["slug"] for item in flagged.json()["data"]}
+    assert [slug in red_flags for _, slug in everything[:17]] == [True] * 16 + [False]
     only = await hits(client, q="pain", type="treatment", limit=100)
     assert only == [hit for hit in everything if hit[0] == "treatment"]
     assert await hits(client, q="pain", limit=3) == everything[:3]

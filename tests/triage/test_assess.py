@@ -5,7 +5,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.triage.answers import NEGATIVE, REQUIRED_IN_ORDER, answers
+from seed.loader import read_ruleset
+from tests.triage.answers import BOOL_QUESTIONS, NEGATIVE, REQUIRED_IN_ORDER, answers
 
 pytestmark = pytest.mark.anyio
 
@@ -15,6 +16,7 @@ FIELDS = {
     "timeframe",
     "title",
     "advice",
+    "minimum_level",
     "region",
     "services",
     "reasons",
@@ -50,7 +52,7 @@ async def test_emergency_result(client: httpx.AsyncClient) -> None:
             "answer": True,
             "parts": [{"question_id": "saddle_numbness", "answer": True}],
             "level": "emergency",
-            "explanation": "Numbness around the genitals or bottom can be cauda equina syndrome. "
+            "explanation": "Numbness between your legs can be cauda equina syndrome. "
             "This needs treatment in hospital straight away.",
             "action": None,
             "sources": [
@@ -60,7 +62,7 @@ async def test_emergency_result(client: httpx.AsyncClient) -> None:
         }
     ]
     assert body["advice"] == (
-        "Call the emergency number or go to the nearest emergency department now. Do not drive yourself. "
+        "Call the emergency number now, or go to the nearest emergency department. Do not drive yourself. "
         "Do not wait to see if it gets better."
     )
     assert body["services"] == {
@@ -68,10 +70,9 @@ async def test_emergency_result(client: httpx.AsyncClient) -> None:
         "urgent": {"name": "an urgent care service", "number": None},
     }
     assert body["region"] is None
-    assert body["safety_net"] == [
-        "While you wait, call the emergency number again if you feel faint, confused or much worse."
-    ]
-    assert body["ruleset_version"] == 2
+    assert body["safety_net"] == ["Call the emergency number again if you feel faint, confused or much worse."]
+    assert body["minimum_level"] is None
+    assert body["ruleset_version"] == 3
 
 
 async def test_self_care_result(client: httpx.AsyncClient) -> None:
@@ -81,21 +82,24 @@ async def test_self_care_result(client: httpx.AsyncClient) -> None:
     assert body["red_flags"] == []
     treatments = body["treatments"]
     assert isinstance(treatments, list)
+    # What helps comes first; easing off a movement later, and medicines after self-care.
     assert [t["slug"] for t in treatments] == [
         "keep-active",
-        "stop-activity",
-        "rest",
         "heat",
-        "ice",
         "gentle-stretching",
+        "ice",
+        "rest",
+        "stop-activity",
+        "nsaids",
     ]
     assert all(t["cautions"] for t in treatments)
-    assert body["advice"].startswith("Back spasms often get better on their own. Keep moving")
-    assert len(body["safety_net"]) == 7
-    assert body["safety_net"][0] == (
-        "Call the emergency number if you have new trouble peeing, or you cannot control your bladder or bowels."
-    )
-    assert body["disclaimer"].startswith("This is guidance, not a diagnosis. It is for adults aged 16 and over")
+    assert body["advice"].startswith("Back pain like this often gets better on its own")
+    # One grouped line for every emergency sign, then when to get help sooner, then shingles.
+    assert len(body["safety_net"]) == 4
+    assert body["safety_net"][0].startswith("Call the emergency number now if any of these start: trouble peeing")
+    assert sum("emergency number" in line for line in body["safety_net"]) == 1
+    assert "shingles" in body["safety_net"][-1]
+    assert body["disclaimer"].startswith("This is guidance, not a diagnosis.")
 
 
 async def test_strain_changes_the_self_care_advice_only(client: httpx.AsyncClient) -> None:
@@ -103,11 +107,18 @@ async def test_strain_changes_the_self_care_advice_only(client: httpx.AsyncClien
     strain = await post(client, answers(started_after_strain=True))
     assert strain["level"] == plain["level"] == "self_care"
     assert strain["advice"] != plain["advice"]
-    assert "stop the thing that caused it" in strain["advice"]
+    assert "Ease off that movement for a day or two, then build back up." in strain["advice"]
+    assert "stop" not in strain["advice"].lower()
     unsure = await post(client, answers(started_after_strain="unsure"))
     assert unsure["advice"] == strain["advice"]
-    routine = await post(client, answers(started_after_strain=True, recurrent_episodes=True))
-    assert "stop the thing that caused it" not in routine["advice"]
+    routine = await post(client, answers(started_after_strain=True, duration_days=30))
+    assert "Ease off" not in routine["advice"]
+
+
+async def test_recurrent_pain_adds_an_exercise_plan_to_self_care(client: httpx.AsyncClient) -> None:
+    body = await post(client, answers(recurrent_episodes=True))
+    assert body["level"] == "self_care"
+    assert body["advice"].endswith("A physio can help you make one.")
 
 
 async def test_routine_lists_self_care_first_then_professional_care(client: httpx.AsyncClient) -> None:
@@ -131,6 +142,13 @@ async def test_incomplete_result(client: httpx.AsyncClient) -> None:
     assert [q["id"] for q in body["next_questions"]] == [q for q in REQUIRED_IN_ORDER if q not in ("fever", "age")]
     assert body["next_questions"][0]["text"]
     assert [r["question_id"] for r in body["reasons"]] == ["fever"]
+    # Someone who stops here is still told what to do.
+    assert body["minimum_level"] == {
+        "level": "urgent",
+        "timeframe": "today",
+        "title": "See a doctor today",
+        "advice": "Get an appointment with a doctor today. If you cannot get one, contact an urgent care service now.",
+    }
 
 
 async def test_empty_answers_ask_every_required_question(client: httpx.AsyncClient) -> None:
@@ -139,13 +157,13 @@ async def test_empty_answers_ask_every_required_question(client: httpx.AsyncClie
 
 
 async def test_red_flags_and_treatments_resolve(client: httpx.AsyncClient) -> None:
-    everything = {q: True for q, v in NEGATIVE.items() if isinstance(v, bool)}
-    body = await post(client, {**NEGATIVE, **everything})
-    assert len(body["red_flags"]) == 23
+    everything = dict.fromkeys(BOOL_QUESTIONS, True)
+    body = await post(client, {**NEGATIVE, **everything, "age": 70, "pain_severity": 9})
+    assert set(body["red_flags"]) == {rule.red_flag for rule in read_ruleset().rules if rule.red_flag}
     for slug in body["red_flags"]:
         symptom = (await client.get(f"/v1/symptoms/{slug}")).json()
         assert symptom["red_flag"] is True
-    routine = await post(client, answers(recurrent_episodes=True))
+    routine = await post(client, answers(duration_days=30))
     for treatment in routine["treatments"]:
         item = (await client.get(f"/v1/treatments/{treatment['slug']}")).json()
         assert (item["name"], item["summary"], item["category"], item["cautions"]) == (
@@ -164,43 +182,59 @@ async def test_same_answers_same_bytes(client: httpx.AsyncClient) -> None:
     assert first.content == second.content
 
 
+PREGNANT = {"pregnant_labour_signs": False, "pregnancy_warning_signs": False}
+
+
 @pytest.mark.parametrize("pregnant", [True, "unsure"])
 async def test_pregnancy_keeps_nsaids_and_muscle_relaxants_out(client: httpx.AsyncClient, pregnant: object) -> None:
-    body = await post(client, answers(pregnant=pregnant, recurrent_episodes=True))
+    body = await post(client, answers(pregnant=pregnant, **PREGNANT, duration_days=30))
     assert body["level"] == "routine"
-    assert body["advice"] == (
-        "Tell your midwife or doctor about your back pain. "
-        "Do not take ibuprofen or muscle relaxants unless they say so."
-    )
+    assert body["advice"].endswith("Tell your midwife about your back pain at your next appointment.")
     slugs = [t["slug"] for t in body["treatments"]]
     assert "nsaids" not in slugs
     assert "muscle-relaxants" not in slugs
     assert {"keep-active", "heat", "see-a-doctor", "physical-therapy"} <= set(slugs)
-    without = await post(client, answers(recurrent_episodes=True))
+    assert body["services"]["maternity"] == {"name": "your maternity unit or midwife", "number": None}
+    without = await post(client, answers(duration_days=30))
     assert {"nsaids", "muscle-relaxants"} <= {t["slug"] for t in without["treatments"]}
+    assert "maternity" not in without["services"]
 
 
 async def test_a_rule_action_replaces_the_level_advice(client: httpx.AsyncClient) -> None:
-    body = await post(client, {"pregnant_labour_signs": True})
-    assert body["advice"] == (
+    body = await post(client, {"pregnant": True, "pregnant_labour_signs": True})
+    assert body["advice"].startswith(
         "Contact your maternity unit or labour ward now. Call the emergency number if you cannot reach them, "
         "or if you are bleeding a lot."
     )
     assert body["reasons"][0]["action"] == body["advice"]
-    # With two emergencies, the first in questionnaire order that has an action gives the advice.
-    both = await post(client, {"chest_pain": True, "tearing_pain": True, "pregnant_labour_signs": True})
-    assert [r["question_id"] for r in both["reasons"]] == ["chest_pain", "tearing_pain", "pregnant_labour_signs"]
-    assert both["advice"] == "Call the emergency number now. Do not drive yourself."
+
+
+async def test_the_emergency_number_leads_and_other_actions_follow(client: httpx.AsyncClient) -> None:
+    both = await post(client, {"pregnant": True, "chest_pain": True, "pregnant_labour_signs": True})
+    assert [r["question_id"] for r in both["reasons"]] == ["chest_pain", "pregnant_labour_signs"]
+    assert both["advice"].startswith("Call the emergency number now, or go to the nearest emergency department.")
+    assert both["advice"].endswith(
+        "Tell them you are pregnant, then call your maternity unit. "
+        "Say you are pregnant (or have just given birth), and call your maternity unit or midwife now."
+    ) or both["advice"].endswith("Tell them you are pregnant, then call your maternity unit.")
 
 
 async def test_an_action_below_the_level_does_not_replace_its_advice(client: httpx.AsyncClient) -> None:
-    body = await post(client, answers(pregnant=True, fever=True))
+    body = await post(client, answers(fever=True, inflammatory_pattern=True))
     assert body["level"] == "urgent"
     assert body["advice"] == (
         "Get an appointment with a doctor today. If you cannot get one, contact an urgent care service now."
     )
-    pregnancy = next(r for r in body["reasons"] if r["question_id"] == "pregnant")
-    assert pregnancy["action"].startswith("Tell your midwife or doctor")
+    inflammatory = next(r for r in body["reasons"] if r["question_id"] == "inflammatory_pattern")
+    assert inflammatory["action"].startswith("See a GP in the next 2 weeks.")
+
+
+async def test_urgent_in_pregnancy_says_to_call_the_maternity_unit(client: httpx.AsyncClient) -> None:
+    body = await post(client, answers(pregnant=True, **PREGNANT, cancer_history=True))
+    assert body["level"] == "urgent"
+    assert body["advice"].endswith(
+        "Say you are pregnant (or have just given birth), and call your maternity unit or midwife now."
+    )
 
 
 async def test_a_combined_rule_lists_its_parts(client: httpx.AsyncClient) -> None:
@@ -218,8 +252,11 @@ async def test_a_combined_rule_lists_its_parts(client: httpx.AsyncClient) -> Non
 async def test_unsure_on_an_emergency_question_says_a_serious_cause_was_not_ruled_out(
     client: httpx.AsyncClient,
 ) -> None:
-    body = await post(client, answers(saddle_numbness="unsure"))
+    body = await post(client, answers(leg_weakness_worsening="unsure"))
     assert (body["level"], body["timeframe"]) == ("urgent", "today")
     assert body["reasons"][0]["answer"] == "unsure"
     assert body["reasons"][0]["explanation"].startswith("You were not sure about a sign of an emergency.")
     assert body["red_flags"] == []
+    cauda_equina = await post(client, answers(saddle_numbness="unsure"))
+    assert cauda_equina["level"] == "urgent"
+    assert cauda_equina["advice"].startswith("Go to an emergency department today, within a few hours.")

@@ -155,7 +155,7 @@ async def test_guidance_response_carries_level_advice_reasons_and_version(
 
 def _bad(questionnaire: dict[str, Any], change: str) -> dict[str, Any]:
     resource = response_to(questionnaire, answers())
-    first = resource["item"][0]["item"]
+    first = resource["item"][1]["item"]  # the emergency screen: yes/no questions
     if change == "unknown item":
         first.append({"linkId": "favourite_colour", "answer": [{"valueString": "blue"}]})
     elif change == "wrong type":
@@ -234,7 +234,7 @@ async def test_items_nested_200_deep_get_a_422_and_a_short_log(
         assert response.headers["content-type"] == "application/problem+json"
         problem = response.json()
         assert problem["errors"][0]["msg"] == "items nest more than 8 deep"
-        assert problem["errors"][0]["loc"] == ["body", "item", 3, *["item", 0] * 7, "item"]
+        assert problem["errors"][0]["loc"] == ["body", "item", 4, *["item", 0] * 7, "item"]
     assert "Traceback" not in caplog.text
     assert all(record.exc_info is None for record in caplog.records)
     assert len(caplog.text) < 2_000
@@ -259,4 +259,16 @@ async def test_items_nested_as_deep_as_allowed_are_read(client: httpx.AsyncClien
     errors = response.json()["errors"]
     unknown = [*(f"group-{n}" for n in range(6, -1, -1)), "deepest"]
     assert [error["msg"] for error in errors] == [f"no question has the linkId '{link}'" for link in unknown]
-    assert errors[-1]["loc"] == ["body", "item", 3, *["item", 0] * 7, "linkId"]
+    assert errors[-1]["loc"] == ["body", "item", 4, *["item", 0] * 7, "linkId"]
+
+
+async def test_a_replaced_version_2_item_names_its_replacement(client: httpx.AsyncClient) -> None:
+    resource = response_to(await questionnaire_of(client), answers())
+    resource["item"][2]["item"].append(
+        {"linkId": "minor_trauma_bone_risk", "answer": [{"valueCoding": {"system": YES_NO, "code": "N"}}]}
+    )
+    response = await client.post("/v1/triage", content=json.dumps(resource), headers={"Content-Type": FHIR})
+    assert response.status_code == 422
+    assert [error["msg"] for error in response.json()["errors"]] == [
+        "'minor_trauma_bone_risk' was replaced in ruleset 3 by recent_fall_or_injury and bone_weakness_risk"
+    ]

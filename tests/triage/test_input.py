@@ -46,7 +46,7 @@ async def test_answers_given_twice_is_a_422(client: httpx.AsyncClient) -> None:
     assert body["errors"] == [{"loc": ["body", "answers"], "msg": "given more than once"}]
 
 
-@pytest.mark.parametrize("region", ['"FR"', '"gb"', '""', "1", "true", '["GB"]'])
+@pytest.mark.parametrize("region", ['"FR"', '"gbr"', '""', "1", "true", '["GB"]'])
 async def test_an_unknown_region_is_a_422_listing_the_known_ones(client: httpx.AsyncClient, region: str) -> None:
     body = await problem(client, f'{{"answers": {{}}, "region": {region}}}'.encode(), 422)
     assert body["errors"] == [
@@ -67,18 +67,27 @@ async def test_huge_integers_are_out_of_range(client: httpx.AsyncClient, value: 
 
 
 async def test_a_number_with_no_fraction_is_an_integer(client: httpx.AsyncClient) -> None:
-    response = await client.post("/v1/triage", json={"answers": {"age": 15.0}})
+    response = await client.post("/v1/triage", json={"answers": {"age": 3.0}})
     assert response.status_code == 200
     assert response.json()["reasons"][0] == {
         "question_id": "age",
-        "answer": 15,
-        "parts": [{"question_id": "age", "answer": 15}],
+        "answer": 3,
+        "parts": [{"question_id": "age", "answer": 3}],
         "level": "urgent",
-        "explanation": "This service is for people aged 16 and over. A child with back pain needs to see a doctor "
-        "or nurse.",
+        "explanation": "Back pain is rare in a young child. A child under 4 with back pain should see a doctor today.",
         "action": None,
-        "sources": [{"source": "nice-ng59", "locator": "Who is it for (people aged 16 and over)"}],
+        "sources": [
+            {"source": "nice-cks-childhood-limp", "locator": "Red flags"},
+            {"source": "nice-ng59", "locator": "Who is it for (people aged 16 and over)"},
+        ],
     }
+
+
+@pytest.mark.parametrize("region", ["gb", "Gb", "GB"])
+async def test_a_region_in_any_letter_case_is_known(client: httpx.AsyncClient, region: str) -> None:
+    response = await client.post("/v1/triage", json={"answers": {"chest_pain": True}, "region": region})
+    assert response.status_code == 200
+    assert (response.json()["region"], response.json()["services"]["emergency"]["number"]) == ("GB", "999")
 
 
 @pytest.mark.parametrize(

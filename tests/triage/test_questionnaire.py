@@ -10,7 +10,7 @@ from app.core.db import make_engine
 from app.triage.service import store_ruleset
 from seed.loader import read_ruleset
 from tests.conftest import EmptyDatabase, migrate_and_seed, serve, served_within_two_seconds
-from tests.triage.answers import REQUIRED_IN_ORDER
+from tests.triage.answers import CHILD_ONLY, PREGNANCY_ONLY, REQUIRED_IN_ORDER
 
 pytestmark = pytest.mark.anyio
 FHIR = {"accept": "application/fhir+json"}
@@ -20,27 +20,34 @@ async def test_steps_and_questions(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/triage/questionnaire")
     assert response.status_code == 200
     body = response.json()
-    assert body["ruleset_version"] == 2
-    assert body["intro"].startswith("This check is for adults aged 16 and over with back pain. It is not for labour.")
+    assert body["ruleset_version"] == 3
+    assert body["intro"].startswith("These questions help you decide how soon to get care for back pain")
     assert [(s["step"], s["title"]) for s in body["steps"]] == [
+        (0, "About you"),
         (1, "Emergency signs"),
         (2, "Signs that need a doctor soon"),
         (3, "About your pain"),
     ]
     ids = [q["id"] for step in body["steps"] for q in step["questions"]]
-    assert ids == [*REQUIRED_IN_ORDER, "started_after_strain"]
-    assert [len(s["questions"]) for s in body["steps"]] == [10, 13, 10]
+    asked_sometimes = [*PREGNANCY_ONLY, *CHILD_ONLY]
+    assert [q for q in ids if q not in asked_sometimes] == [*REQUIRED_IN_ORDER, "started_after_strain"]
+    assert [len(s["questions"]) for s in body["steps"]] == [2, 11, 19, 12]
     by_id = {q["id"]: q for step in body["steps"] for q in step["questions"]}
     assert by_id["age"] == {
         "id": "age",
-        "step": 3,
+        "step": 0,
         "type": "int",
         "required": True,
         "text": "How old are you?",
-        "help": "In whole years.",
+        "help": "In whole years. For a baby under 1, put 0.",
         "min": 0,
         "max": 120,
+        "ask_if": None,
     }
+    assert by_id["pregnant_labour_signs"]["ask_if"] == {"question": "pregnant", "is": True}
+    assert by_id["pregnancy_warning_signs"]["ask_if"] == {"question": "pregnant", "is": True}
+    assert by_id["child_walking_problem"]["ask_if"] == {"question": "age", "lt": 16}
+    assert "unsure" not in by_id["chest_pain"]  # how "unsure" is read is the ruleset's, not the form's
     assert (by_id["pain_severity"]["min"], by_id["pain_severity"]["max"]) == (0, 10)
     assert (by_id["duration_days"]["min"], by_id["duration_days"]["max"]) == (0, 3650)
     assert by_id["started_after_strain"]["required"] is False
@@ -68,16 +75,27 @@ async def test_fhir_r4_questionnaire(client: httpx.AsyncClient) -> None:
     assert parsed.status == "active"
     assert resource["resourceType"] == "Questionnaire"
     groups = resource["item"]
-    assert [(g["linkId"], g["type"]) for g in groups] == [("step-1", "group"), ("step-2", "group"), ("step-3", "group")]
+    assert [(g["linkId"], g["type"]) for g in groups] == [(f"step-{n}", "group") for n in range(4)]
     questions = {item["linkId"]: item for g in groups for item in g["item"]}
-    assert list(questions) == [*REQUIRED_IN_ORDER, "started_after_strain"]
+    asked_sometimes = [*PREGNANCY_ONLY, *CHILD_ONLY]
+    assert [q for q in questions if q not in asked_sometimes] == [*REQUIRED_IN_ORDER, "started_after_strain"]
+    # ask_if as enableWhen: a yes or the unsure answer to `pregnant` enables the pregnancy questions.
+    assert questions["pregnant_labour_signs"]["enableBehavior"] == "any"
+    assert [w["answerCoding"]["code"] for w in questions["pregnant_labour_signs"]["enableWhen"]] == [
+        "Y",
+        "asked-unknown",
+    ]
+    assert questions["child_walking_problem"]["enableWhen"] == [
+        {"question": "age", "operator": "<", "answerInteger": 16}
+    ]
+    assert "enableWhen" not in questions["fever"]
     assert questions["fever"]["type"] == "choice"
     assert [option["valueCoding"]["code"] for option in questions["fever"]["answerOption"]] == [
         "Y",
         "N",
         "asked-unknown",
     ]
-    assert resource["version"] == "2"
+    assert resource["version"] == "3"
     assert questions["fever"]["required"] is True
     assert questions["started_after_strain"]["required"] is False
     assert questions["age"]["type"] == "integer"
@@ -86,22 +104,22 @@ async def test_fhir_r4_questionnaire(client: httpx.AsyncClient) -> None:
         {"url": "http://hl7.org/fhir/StructureDefinition/maxValue", "valueInteger": 120},
     ]
     help_item = questions["age"]["item"][0]
-    assert (help_item["type"], help_item["text"]) == ("display", "In whole years.")
+    assert (help_item["type"], help_item["text"]) == ("display", "In whole years. For a baby under 1, put 0.")
 
 
 async def test_a_new_ruleset_version_is_served_within_two_seconds(databases: EmptyDatabase) -> None:
     url = databases.create()
     migrate_and_seed(url)
     document = read_ruleset()
-    newer = document.model_copy(update={"version": 3})
+    newer = document.model_copy(update={"version": 4})
     async with serve(url) as client:
-        assert (await client.get("/v1/triage/questionnaire")).json()["ruleset_version"] == 2
+        assert (await client.get("/v1/triage/questionnaire")).json()["ruleset_version"] == 3
         engine = make_engine(url)
         with Session(engine) as session:
             assert store_ruleset(session=session, document=newer)
             bump_content_version(session=session)
             session.commit()
         engine.dispose()
-        await served_within_two_seconds(client, "/v1/triage/questionnaire", lambda b: b["ruleset_version"] == 3)
+        await served_within_two_seconds(client, "/v1/triage/questionnaire", lambda b: b["ruleset_version"] == 4)
         result = (await client.post("/v1/triage", json={"answers": {"chest_pain": True}})).json()
-        assert result["ruleset_version"] == 3
+        assert result["ruleset_version"] == 4

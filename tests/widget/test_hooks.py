@@ -6,7 +6,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.widget.conftest import HostPages, ServedApi
-from tests.widget.test_browser import SELF_CARE, WIDGET, answer_step
+from tests.widget.test_browser import SELF_CARE, WIDGET, api_json, complete
 
 LISTEN = """<script>
 window.heard = [];
@@ -20,28 +20,38 @@ CLINIC = (
 
 
 def test_events_and_slots_through_a_triage(page: Any, api: ServedApi, host: HostPages) -> None:
+    questionnaire = api_json(api, "/v1/triage/questionnaire")
+    steps = questionnaire["steps"]
     page.goto(host.page("hooks", script=api.origin, api_base=api.origin, view="triage", head=LISTEN, inner=CLINIC))
     widget = page.locator(WIDGET)
     step = widget.locator("fieldset:not([data-question]) > legend")
-    expect(step).to_have_text("Step 1 of 3: Emergency signs")
+    expect(step).to_have_text(f"Step 1 of {len(steps)}: {steps[0]['title']}")
     expect(page.locator("#clinic")).to_be_visible()  # the header slot, from the start
     expect(page.locator("#book")).to_be_hidden()  # the booking link waits for a result
-    answer_step(page)
-    expect(step).to_have_text("Step 2 of 3: Signs that need a doctor soon")
-    answer_step(page)
-    expect(step).to_have_text("Step 3 of 3: About your pain")
-    answer_step(page, SELF_CARE)
+    complete(page, SELF_CARE)
     widget.locator(".result").wait_for()
     expect(page.locator("#book")).to_be_visible()
-    # The link sits in the result, after the advice and before "Start again".
-    placed = page.locator("#book").evaluate("node => node.assignedSlot.closest('.result') !== null")
-    assert placed is True
+    # The link sits after the result's card, outside it (its colours cannot touch the card's), and before
+    # "Start again".
+    placed = page.locator("#book").evaluate(
+        """node => {
+            const slot = node.assignedSlot;
+            const card = slot.getRootNode().querySelector('.result');
+            const restart = slot.getRootNode().querySelector('.restart');
+            return [slot.closest('.result') === null, slot.parentElement.classList.contains('outcome'),
+                    !!(card.compareDocumentPosition(slot) & Node.DOCUMENT_POSITION_FOLLOWING),
+                    !!(restart.compareDocumentPosition(slot) & Node.DOCUMENT_POSITION_PRECEDING)];
+        }"""
+    )
+    assert placed == [True, True, True, True]
     assert page.evaluate("heard") == [
-        ["bpg:step", {"step": 1, "of": 3}, WIDGET],
-        ["bpg:step", {"step": 2, "of": 3}, WIDGET],
-        ["bpg:step", {"step": 3, "of": 3}, WIDGET],
+        *(["bpg:step", {"step": number, "of": len(steps)}, WIDGET] for number in range(1, len(steps) + 1)),
         # Level, timeframe and ruleset version: never the answers.
-        ["bpg:result", {"level": "self_care", "timeframe": "self_care", "ruleset_version": 2}, WIDGET],
+        [
+            "bpg:result",
+            {"level": "self_care", "timeframe": "self_care", "ruleset_version": questionnaire["ruleset_version"]},
+            WIDGET,
+        ],
     ]
 
 

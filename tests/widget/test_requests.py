@@ -13,7 +13,16 @@ from app.core.config import Settings
 from tests.platform.conftest import make_key
 from tests.triage.answers import EMERGENCY_SCREEN
 from tests.widget.conftest import HostPages, ServedApi
-from tests.widget.test_browser import SELF_CARE, WIDGET, answer_step, api_json, choose
+from tests.widget.test_browser import (
+    SELF_CARE,
+    WIDGET,
+    answer_step,
+    api_json,
+    asked_first,
+    choose,
+    every_answer,
+    past_about_you,
+)
 from tests.widget.test_safety import assert_emergency_panel, at_step
 
 # Every request one person's page makes to the API for a whole triage, by embedding: the script, the
@@ -82,6 +91,7 @@ def whole_triage(page: Any, view: str) -> Any:
     """The longest path through the questionnaire: all three steps, every question answered (the optional
     one too), an answer changed, back a step from the last and on again, a number changed; the result."""
     widget = page.locator(WIDGET)
+    past_about_you(page, SELF_CARE)
     at_step(page, 1)
     answer_step(page)
     at_step(page, 2)
@@ -109,9 +119,7 @@ def whole_triage(page: Any, view: str) -> Any:
 
 
 def self_care_expected(api: ServedApi) -> Any:
-    questionnaire = api_json(api, "/v1/triage/questionnaire")
-    answers = {q["id"]: SELF_CARE.get(q["id"], False) for step in questionnaire["steps"] for q in step["questions"]}
-    return api_json(api, "/v1/triage", method="POST", json={"answers": answers})
+    return api_json(api, "/v1/triage", method="POST", json={"answers": every_answer(api, SELF_CARE)})
 
 
 @pytest.mark.parametrize("view", list(COSTS))
@@ -130,7 +138,8 @@ def test_a_whole_triage_posts_once(page: Any, api: ServedApi, host: HostPages, v
     assert set(recorder.statuses) == {200}
     # "Start again" fetches nothing more: a second triage is one POST.
     made = len(recorder.requests)
-    result.locator("button", has_text="Start again").click()
+    page.locator(f"{WIDGET} button", has_text="Start again").click()
+    past_about_you(page)  # assessed in the page: no request
     choose(page, "saddle_numbness", True)
     page.locator(f"{WIDGET} .result.emergency").wait_for()
     expect_requests(page, recorder, made + 1)
@@ -180,11 +189,12 @@ def test_an_emergency_shows_at_once_from_the_engine_even_when_the_post_fails(
         f"{api.origin}/v1/triage", lambda route: route.abort() if route.request.method == "POST" else route.continue_()
     )
     page.goto(host.page("engine-emergency", script=api.origin, api_base=api.origin, view="triage", region="GB"))
+    past_about_you(page)
     at_step(page, 1)
     for question in EMERGENCY_SCREEN[:3]:
         choose(page, question, False)
     choose(page, "chest_pain", True)
-    answers = {**dict.fromkeys(EMERGENCY_SCREEN[:3], False), "chest_pain": True}
+    answers = {**asked_first(api), **dict.fromkeys(EMERGENCY_SCREEN[:3], False), "chest_pain": True}
     expected = api_json(api, "/v1/triage", method="POST", json={"answers": answers, "region": "GB"})
     widget = page.locator(WIDGET)
     assert_emergency_panel(widget, expected, "999")
@@ -204,7 +214,9 @@ def test_without_the_engine_every_answer_is_posted_and_an_emergency_still_shows(
     recorder = Recorder(page, api)
     page.route(f"{api.origin}/triage-engine.js", lambda route: route.abort())
     page.goto(host.page("no-engine", script=api.origin, api_base=api.origin, view="triage", region="GB"))
+    past_about_you(page)
     at_step(page, 1)
+    before = recorder.counted.get("POST /v1/triage", 0)  # "About you", where it is asked, was posted too
     for question in EMERGENCY_SCREEN[:3]:
         choose(page, question, False)
     choose(page, "saddle_numbness", "unsure")  # changed to not sure: urgent at most, the questions go on
@@ -214,12 +226,17 @@ def test_without_the_engine_every_answer_is_posted_and_an_emergency_still_shows(
         "/v1/triage",
         method="POST",
         json={
-            "answers": {**dict.fromkeys(EMERGENCY_SCREEN[:3], False), "saddle_numbness": "unsure", "chest_pain": True},
+            "answers": {
+                **asked_first(api),
+                **dict.fromkeys(EMERGENCY_SCREEN[:3], False),
+                "saddle_numbness": "unsure",
+                "chest_pain": True,
+            },
             "region": "GB",
         },
     )
     assert_emergency_panel(page.locator(WIDGET), expected, "999")
-    assert recorder.counted["POST /v1/triage"] == 5
+    assert recorder.counted["POST /v1/triage"] == before + 5
 
 
 def test_an_emergency_the_api_does_not_confirm_goes_back_to_the_questions(
@@ -239,6 +256,7 @@ def test_an_emergency_the_api_does_not_confirm_goes_back_to_the_questions(
 
     page.route(f"{api.origin}/v1/triage", answer)
     page.goto(host.page("stale-engine", script=api.origin, api_base=api.origin, view="triage"))
+    past_about_you(page)
     at_step(page, 1)
     choose(page, "chest_pain", True)
     widget = page.locator(WIDGET)

@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, select
 
-from app.content.models import Item, ItemType
+from app.content.models import Item, ItemRecommendation, ItemType
 from app.core.errors import InvalidInput
 from app.platform.editing.schemas import DOCUMENTS
 from app.platform.models import ItemDraft
@@ -19,9 +19,24 @@ _TYPE_FIELDS = {
     ItemType.symptom: ("red_flag", "urgency", "action"),
     ItemType.treatment: ("category", "when_to_use", "cautions"),
 }
+# A treatment's, published beside its item (in item_recommendation) rather than in its columns.
+RECOMMENDATION_FIELDS = ("recommendation", "recommendation_source")
 
 
-def document_of(item: Item, conditions: list[str], codes: list[dict[str, str]] | None = None) -> dict[str, Any]:
+def recommendation_fields(row: ItemRecommendation) -> dict[str, Any]:
+    """A published recommendation as a document's fields."""
+    return {
+        "recommendation": row.recommendation,
+        "recommendation_source": {"source": row.source, "locator": row.locator},
+    }
+
+
+def document_of(
+    item: Item,
+    conditions: list[str],
+    codes: list[dict[str, str]] | None = None,
+    recommendation: ItemRecommendation | None = None,
+) -> dict[str, Any]:
     """The editable document of a published item, in its stored JSON form."""
     if item.type == ItemType.source:
         return {
@@ -44,12 +59,16 @@ def document_of(item: Item, conditions: list[str], codes: list[dict[str, str]] |
         document[name] = getattr(item, name)
     if item.type in LINKED_TYPES:
         document["conditions"] = sorted(conditions)
+    if recommendation is not None:
+        document |= recommendation_fields(recommendation)
     return document
 
 
 def item_columns(document: dict[str, Any]) -> dict[str, Any]:
-    """The published item's columns for a stored document (its condition links and codes are kept apart)."""
-    columns = {name: value for name, value in document.items() if name not in ("sources", "conditions", "codes")}
+    """The published item's columns for a stored document (its condition links, codes and recommendation are
+    kept apart)."""
+    apart = ("sources", "conditions", "codes", *RECOMMENDATION_FIELDS)
+    columns = {name: value for name, value in document.items() if name not in apart}
     columns["citations"] = document.get("sources", [])
     for name in ("last_reviewed", "next_review_due"):
         if columns.get(name) is not None:
@@ -69,6 +88,10 @@ def complete_document(kind: ItemType, document: dict[str, Any]) -> dict[str, Any
     except ValidationError as exc:
         raise _invalid(exc) from None
     stored = model.model_dump(mode="json")
+    for name in RECOMMENDATION_FIELDS:
+        # Left out, not null: a document without them stands for what was published (TreatmentDocument).
+        if name in stored and stored[name] is None:
+            del stored[name]
     if "last_reviewed" in stored:
         reviewed = date.fromisoformat(stored["last_reviewed"]) if stored["last_reviewed"] else date.today()
         stored["last_reviewed"] = reviewed.isoformat()

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
+from sqlmodel import Session
 from starlette.responses import Response
 
 from app.content.models import ItemType
@@ -15,7 +16,7 @@ from app.core.errors import problem_responses
 from app.core.http import JSON_BODY
 from app.core.pagination import DEFAULT_LIMIT, Page
 from app.platform.auth import Editor
-from app.platform.editing import service
+from app.platform.editing import recommendations, service
 from app.platform.editing.schemas import AdminItem, AuditEntry, Revision, create_model_for, update_model_for
 from app.platform.listing import CursorQuery, LimitQuery, json_response, page, position, row_number
 from app.platform.models import AuditEvent, ItemDraft
@@ -36,12 +37,12 @@ _ETAG_HEADER: dict[str, Any] = {
 _WRITE_PROBLEMS = (400, 401, 403, 404, 412, 413, 415, 422, 428, 429, 503)
 
 
-def _admin_item(draft: ItemDraft) -> AdminItem:
-    return AdminItem.model_validate(draft, from_attributes=True)
-
-
-def _answer(draft: ItemDraft, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return json_response(_admin_item(draft), status=status, headers={"ETag": service.etag(draft), **(headers or {})})
+def _answer(
+    session: Session, draft: ItemDraft, *, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    item = AdminItem.model_validate(draft, from_attributes=True)
+    item.document = recommendations.shown_document(session=session, draft=draft)
+    return json_response(item, status=status, headers={"ETag": service.etag(draft), **(headers or {})})
 
 
 def _revision(event: AuditEvent) -> Revision:
@@ -88,7 +89,7 @@ def _add_type(collection: str, kind: ItemType) -> None:
     def create(request: Request, editor: Editor, body: create_body, session: WriteSessionDep) -> Response:  # type: ignore[valid-type]
         document = body.model_dump(mode="json", exclude={"slug"}, exclude_unset=True)  # type: ignore[attr-defined]
         draft = service.create(session=session, kind=kind, slug=body.slug, document=document, actor=editor.name)  # type: ignore[attr-defined]
-        return _answer(draft, status=201, headers={"Location": f"/v1/admin/{collection}/{draft.slug}"})
+        return _answer(session, draft, status=201, headers={"Location": f"/v1/admin/{collection}/{draft.slug}"})
 
     create.__doc__ = f"Create a {noun} as a draft; nothing is public until it is published."
 
@@ -100,7 +101,7 @@ def _add_type(collection: str, kind: ItemType) -> None:
         responses={200: {"headers": _ETAG_HEADER}, **problem_responses(401, 403, 404, 422, 429, 503)},
     )
     def read(_: Editor, slug: SlugPath, session: SessionDep) -> Response:
-        return _answer(service.get_draft(session=session, kind=kind, slug=slug))
+        return _answer(session, service.get_draft(session=session, kind=kind, slug=slug))
 
     read.__doc__ = f"The {noun}'s draft document, its status and its ETag."
 
@@ -123,7 +124,7 @@ def _add_type(collection: str, kind: ItemType) -> None:
         draft = service.update(
             session=session, kind=kind, slug=slug, changes=changes, if_match=if_match, actor=editor.name
         )
-        return _answer(draft)
+        return _answer(session, draft)
 
     patch.__doc__ = f"Change some fields of the {noun}'s draft; the public endpoints keep the published revision."
 
@@ -205,7 +206,7 @@ def _add_state_change(
             actor=editor.name,
             keep_days=_keep_days(request),
         )
-        return _answer(draft)
+        return _answer(session, draft)
 
     move.__doc__ = doc
 

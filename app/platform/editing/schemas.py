@@ -3,10 +3,17 @@
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator, model_validator
 
 from app.content.codes import Code
-from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN, CauseCategory, TreatmentCategory, Urgency
+from app.content.models import (
+    SLUG_MAX_LENGTH,
+    SLUG_PATTERN,
+    CauseCategory,
+    Recommendation,
+    TreatmentCategory,
+    Urgency,
+)
 from app.core.http import NO_NUL
 
 # NO_NUL is stated in the schema, so that integrators see it: text never holds NUL characters.
@@ -94,12 +101,49 @@ class SymptomDocument(_Linked):
         return self
 
 
+RECOMMENDATION_DOC = (
+    "What the guideline in `recommendation_source` says of this treatment: `recommended` (it says to offer "
+    "or do it), `consider` (it may help some people) or `not_recommended` (it advises against it). The public "
+    "endpoints show it once the treatment is published."
+)
+RECOMMENDATION_SOURCE_DOC = (
+    "Where the guideline says it: one of the item's `sources`, the same source and locator. Given with "
+    "`recommendation`, and neither can be null."
+)
+
+
 class TreatmentDocument(_Linked):
-    """A treatment's editable fields."""
+    """A treatment's editable fields.
+
+    Every treatment is created with its recommendation. A treatment published before its document carried
+    one stands for the recommendation it was published with, until an editor sets it."""
 
     category: TreatmentCategory
     when_to_use: Advice = ""
     cautions: Advice = ""
+    recommendation: Recommendation | None = Field(default=None, description=RECOMMENDATION_DOC, examples=["consider"])
+    recommendation_source: CitationIn | None = Field(default=None, description=RECOMMENDATION_SOURCE_DOC)
+
+    @field_validator("recommendation", "recommendation_source", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("every treatment has one; it cannot be null")
+        return value
+
+    @field_validator("recommendation_source")
+    @classmethod
+    def _cited(cls, value: CitationIn | None, info: ValidationInfo) -> CitationIn | None:
+        # Sources that failed their own checks are not in info.data: their errors say enough.
+        if value is not None and value not in info.data.get("sources", [value]):
+            raise ValueError("must be one of the item's sources, with the same source and locator")
+        return value
+
+    @model_validator(mode="after")
+    def _given_together(self) -> "TreatmentDocument":
+        if (self.recommendation is None) != (self.recommendation_source is None):
+            raise ValueError("recommendation and recommendation_source are given together")
+        return self
 
 
 class SourceDocument(_Document):
@@ -119,6 +163,15 @@ DOCUMENTS: dict[str, type[_Document]] = {
 }
 
 
+# What a new item of a type must give although its document may lack it (see TreatmentDocument).
+_REQUIRED_ON_CREATE: dict[str, dict[str, Any]] = {
+    "treatment": {
+        "recommendation": (Recommendation, Field(description=RECOMMENDATION_DOC, examples=["consider"])),
+        "recommendation_source": (CitationIn, Field(description=RECOMMENDATION_SOURCE_DOC)),
+    }
+}
+
+
 def create_model_for(kind: str) -> type[BaseModel]:
     """The body of a create: the document and its slug."""
     document = DOCUMENTS[kind]
@@ -127,6 +180,7 @@ def create_model_for(kind: str) -> type[BaseModel]:
         __base__=document,
         __doc__=f"A new {kind}: its slug and editable fields.",
         slug=(Slug, Field(description="Stable public id; it cannot change later.")),
+        **_REQUIRED_ON_CREATE.get(kind, {}),
     )
 
 

@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 
 from app.content.models import Item, ItemCode, ItemLink, ItemType
 from app.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
-from app.platform.editing.documents import LINKED_TYPES, complete_document, dangling_references, item_columns
+from app.platform.editing import recommendations
+from app.platform.editing.documents import LINKED_TYPES, dangling_references, item_columns
 from app.platform.editing.feed import record_change
 from app.platform.models import AuditEvent, ItemDraft
 
@@ -73,7 +74,7 @@ def _commit(session: Session) -> None:
 
 def create(*, session: Session, kind: ItemType, slug: str, document: dict[str, Any], actor: str) -> ItemDraft:
     """Create a draft; its revision continues any history of an item deleted under the same slug."""
-    stored = complete_document(kind, document)
+    stored = recommendations.checked_document(session=session, kind=kind, document=document, item_id=None)
     if missing := dangling_references(session, stored, published=False):
         raise InvalidInput("The item refers to content that does not exist; see errors.", errors=missing)
     if session.exec(select(ItemDraft.id).where(ItemDraft.type == kind.value, ItemDraft.slug == slug)).first():
@@ -105,7 +106,8 @@ def update(
     """Apply a partial update to the draft; published content stays as it is until a publish."""
     draft = get_draft(session=session, kind=kind, slug=slug)
     expected = _expected_revision(draft, if_match)
-    stored = complete_document(kind, {**draft.document, **changes})
+    changed = {**draft.document, **changes}
+    stored = recommendations.checked_document(session=session, kind=kind, document=changed, item_id=draft.id)
     if missing := dangling_references(session, stored, published=False):
         raise InvalidInput("The item refers to content that does not exist; see errors.", errors=missing)
     now = datetime.now(UTC)
@@ -167,6 +169,7 @@ def publish(
     if missing := dangling_references(session, draft.document, published=True):
         refs = "; ".join(f"{'.'.join(map(str, m['loc'][1:]))}: {m['msg']}" for m in missing)
         raise Conflict(f"Publish what this item refers to first ({refs}).")
+    recommendation = recommendations.to_publish(session=session, draft=draft)
     now, before = datetime.now(UTC), draft.published  # read before _advance updates the object
     revision = _advance(
         session,
@@ -188,6 +191,8 @@ def publish(
     session.flush()
     _link(session, draft)
     _code(session, draft.id, before=before, after=draft.document)
+    if recommendation is not None:
+        session.merge(recommendation)
     _record(session, draft, action="publish", revision=revision, actor=actor, at=now)
     record_change(
         session,
@@ -265,6 +270,7 @@ def delete(*, session: Session, kind: ItemType, slug: str, if_match: str | None,
         _withdraw(
             session, draft, event="content.deleted", before=before, revision=revision, at=now, keep_days=keep_days
         )
+    recommendations.forget(session=session, draft=draft)
     session.execute(sql_delete(ItemDraft).where(col(ItemDraft.id) == draft.id))
     _record(session, draft, action="delete", revision=revision, actor=actor, at=now)
     _commit(session)
