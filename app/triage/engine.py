@@ -74,6 +74,9 @@ class Engine:
     asked_if: Mapping[str, _Test]  # the condition of each question asked only when it holds
     by_opening: Mapping[str, tuple[int, ...]]  # places in `rules` opened by a question's yes or "unsure"
     ungated: tuple[int, ...]
+    # The terms of the exclusions, additions and maternity, compiled once, by the identity of the term in
+    # `document` (which the engine keeps, unchanged).
+    modifier_tests: Mapping[int, _Test]
 
 
 class Assessment(NamedTuple):
@@ -187,6 +190,15 @@ def compile_ruleset(document: RulesetDocument) -> Engine:
         asked_if={q.id: _test(q.ask_if) for q in questions if q.ask_if is not None},
         by_opening={question: tuple(places) for question, places in by_opening.items()},
         ungated=tuple(place for place, rule in enumerate(rules) if rule.opened_by is None),
+        modifier_tests={
+            id(term): _test(term)
+            for when in (
+                *(exclusion.when for exclusion in document.exclusions),
+                *(addition.when for addition in document.additions),
+                *([document.maternity.when] if document.maternity else []),
+            )
+            for term in when
+        },
     )
 
 
@@ -262,7 +274,8 @@ def strength(test: _Test, answers: Mapping[str, Answer], as_yes: frozenset[str])
 def holds(engine: Engine, terms: Iterable[Term], answers: Mapping[str, Answer]) -> bool:
     """Whether every term holds, outright or through "unsure" (for what a yes or an "unsure" changes:
     treatments left out, sentences added, services named)."""
-    return all(strength(_test(term), answers, engine.unsure_as_yes) for term in terms)
+    tests = engine.modifier_tests
+    return all(strength(tests.get(id(term)) or _test(term), answers, engine.unsure_as_yes) for term in terms)
 
 
 def _fires(rule: Rule, answers: Mapping[str, Answer], as_yes: frozenset[str]) -> int:
