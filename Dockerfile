@@ -1,7 +1,12 @@
 # syntax=docker/dockerfile:1
 
+# The base, pinned by digest so that a rebuild gets the same image: python:3.11-slim as published for
+# Python 3.11.16 on Debian trixie (the multi-platform index digest, as pinned in the public repository
+# github.com/biforch/seller-ai-copilot, backend/Dockerfile). docs/operations/deployment.md says how to
+# move it to a newer one; both stages name the same.
+
 # Build: resolve the locked dependencies into a virtual environment with uv.
-FROM python:3.11-slim AS build
+FROM python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7 AS build
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never PIP_NO_CACHE_DIR=1
 RUN pip install --no-cache-dir "uv==0.13.9"
 WORKDIR /app
@@ -14,7 +19,7 @@ COPY deploy/docker-entrypoint.sh ./deploy/docker-entrypoint.sh
 RUN uv sync --frozen --no-dev
 
 # Runtime: the app and its environment, nothing else, run by an unprivileged user.
-FROM python:3.11-slim AS runtime
+FROM python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7 AS runtime
 RUN groupadd --system --gid 10001 backpain \
     && useradd --system --uid 10001 --gid backpain --home-dir /app --no-create-home backpain
 WORKDIR /app

@@ -5,7 +5,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DATABASE_URL ?= sqlite:///./var/backpain.db
 
-.PHONY: run test test-fast lint bench setup evaluate docs
+.PHONY: run test test-fast lint bench setup evaluate docs audit
 # Spectral and the OWASP ruleset, pinned in their own package-lock.json.
 SPECTRAL_DIR := tools/spectral
 # The HL7 FHIR R4 JSON schema, the second validator of the FHIR resources, pinned the same way.
@@ -38,7 +38,7 @@ $(CLIENT_DIR)/node_modules/.installed: $(CLIENT_DIR)/package-lock.json
 run: setup ## migrate, seed and serve on http://$(HOST):$(PORT)
 	$(UV) run --frozen backpain serve --host $(HOST) --port $(PORT)
 
-test: setup $(FHIR_DIR)/node_modules/.installed $(CLIENT_DIR)/node_modules/.installed ## the whole suite, on both cores; PostgreSQL tests skip unless it answers (REQUIRE_SERVICES=1 fails instead)
+test: setup $(FHIR_DIR)/node_modules/.installed $(CLIENT_DIR)/node_modules/.installed $(SPECTRAL_DIR)/node_modules/.installed ## the whole suite, on both cores; PostgreSQL tests skip unless it answers (REQUIRE_SERVICES=1 fails instead)
 	$(UV) run --frozen pytest -n 2 --dist worksteal
 
 docs: setup ## build the docs site from docs/ into var/site, strictly: a broken link or anchor fails
@@ -69,3 +69,32 @@ lint: setup $(SPECTRAL_DIR)/node_modules/.installed ## ruff, mypy (strict), impo
 
 bench: setup ## throughput against a bare ASGI app; pass options with ARGS="--items 10000"
 	$(UV) run --frozen python -m bench $(ARGS)
+
+# The locked packages and the Node tools' lock files against the public advisory databases (PyPI's
+# JSON API for pip-audit, the npm registry's audit endpoint for npm audit). It needs both services,
+# so CI does not run it. One line per tool says whether it found nothing, found advisories (listed
+# after it) or could not reach its database; either of the last two fails the target.
+AUDIT_DIR := var/audit
+UNREACHABLE := could not reach the advisory database; nothing was audited
+
+audit: setup ## known vulnerabilities in uv.lock (pip-audit) and the Node tools' lock files (npm audit); needs the network
+	@mkdir -p $(AUDIT_DIR)
+	@rm -f $(AUDIT_DIR)/pip-audit.json
+	@$(UV) export --frozen --quiet --no-emit-project --format requirements-txt -o $(AUDIT_DIR)/requirements.txt
+	@failed=0; \
+	$(UV) run --frozen pip-audit --requirement $(AUDIT_DIR)/requirements.txt --disable-pip --no-deps \
+		--progress-spinner off --format json --output $(AUDIT_DIR)/pip-audit.json > $(AUDIT_DIR)/pip-audit.log 2>&1; \
+	$(UV) run --frozen python tools/audit/pip_audit_summary.py $(AUDIT_DIR)/pip-audit.json $(AUDIT_DIR)/pip-audit.log || failed=1; \
+	for dir in $(SPECTRAL_DIR) $(FHIR_DIR) $(CLIENT_DIR); do \
+		if ! command -v npm >/dev/null; then echo "npm audit ($$dir): npm is not installed"; failed=1; continue; fi; \
+		log=$(AUDIT_DIR)/npm-$$(basename $$dir).log; \
+		npm audit --prefix $$dir --package-lock-only > $$log 2>&1; status=$$?; \
+		if grep -qE 'audit endpoint returned an error|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT' $$log; then \
+			echo "npm audit ($$dir): $(UNREACHABLE) (details: $$log)"; failed=1; \
+		elif [ "$$status" -ne 0 ]; then \
+			echo "npm audit ($$dir): advisories:"; cat $$log; failed=1; \
+		else \
+			echo "npm audit ($$dir): $$(tail -n 1 $$log)"; \
+		fi; \
+	done; \
+	exit $$failed

@@ -1,5 +1,6 @@
 """The `backpain` command: serve, migrate, wait-db, keys, export and openapi, and the commands the seed adds."""
 
+import ipaddress
 import sys
 import time
 from collections.abc import Callable
@@ -93,10 +94,29 @@ def serve(
         True, "--prepare/--no-prepare", help="Migrate and seed before serving; replicas leave it to one job."
     ),
 ) -> None:
-    """Migrate and seed (unless --no-prepare), then serve the API with uvicorn."""
+    """Migrate and seed (unless --no-prepare), then serve the API with uvicorn. On an address other
+    people can reach, PUBLIC_BASE_URL is required: canonical URLs never come from a request's Host."""
+    if not get_settings().public_base_url and not _loopback(host):
+        typer.echo(
+            f"serve: PUBLIC_BASE_URL is not set. On {host}, others can reach the API, and the absolute"
+            " links it serves and caches (FHIR canonical URLs, JSON-LD, Atom) must not come from their Host"
+            " header: set PUBLIC_BASE_URL to the API's public address (e.g. https://api.example.org).",
+            err=True,
+        )
+        raise typer.Exit(2)
     if prepare_first:
         _registered("prepare")()
     run_server("app.main:app", host=host, port=port, workers=workers)
+
+
+def _loopback(host: str) -> bool:
+    """Whether an interface is this machine's alone."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def run_server(target: str, *, host: str, port: int, workers: int, factory: bool = False) -> None:

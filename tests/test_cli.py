@@ -70,3 +70,35 @@ def test_a_database_without_migrations_says_run_migrate_first(database_env: str)
     assert result.exit_code == 1
     assert "is not migrated (at nothing): run `backpain migrate` first" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10"])
+def test_serving_where_others_reach_it_needs_a_public_base_url(
+    host: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Canonical URLs (FHIR, JSON-LD, Atom) are cached publicly: a Host header must never make them."""
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/never.db")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["serve", "--host", host, "--port", "9"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "PUBLIC_BASE_URL is not set" in result.output
+    assert list(tmp_path.iterdir()) == []  # refused before migrating anything
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1"])
+def test_serving_on_this_machine_alone_may_use_the_request_address(host: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make run` serves on 127.0.0.1 without PUBLIC_BASE_URL: the check lets it through to the server."""
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    started: list[str] = []
+    monkeypatch.setattr("app.cli.run_server", lambda target, **options: started.append(options["host"]))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["serve", "--host", host, "--no-prepare"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert started == [host]

@@ -66,7 +66,7 @@ def test_migrations_match_the_models(databases: EmptyDatabase) -> None:
     finally:
         engine.dispose()
     assert diff == []
-    assert migration_head() == "0011"
+    assert migration_head() == "0012"
 
 
 def test_published_items_get_drafts_history_and_feed_entries(databases: EmptyDatabase) -> None:
@@ -222,5 +222,45 @@ def test_ruleset_3_reaches_a_database_serving_an_earlier_one(databases: EmptyDat
         command.downgrade(config, "0010")
         with Session(engine) as session:
             assert session.exec(select(TriageRuleset.version)).all() == ["2"]
+    finally:
+        engine.dispose()
+
+
+def test_key_events_name_the_key_by_id_not_by_its_prefix(databases: EmptyDatabase) -> None:
+    """0012: an edit-scope key reads the audit log; events about keys there named them by display prefix."""
+    url = databases.create()
+    config = alembic_config(url)
+    command.upgrade(config, "0011")
+    key_id = uuid.uuid4()
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO api_key (id, name, prefix, key_hash, scopes, allowed_origins, created_at)"
+                    " VALUES (:id, 'admin', 'bpk_Hq3xY7aB', :hash, '[\"admin\"]', '[]', :at)"
+                ),
+                {
+                    "id": key_id.hex if url.startswith("sqlite") else str(key_id),
+                    "hash": "0" * 64,
+                    "at": datetime.now(UTC),
+                },
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO audit_event (at, actor, action, type, slug)"
+                    " VALUES (:at, 'cli', 'key.create', 'key', 'bpk_Hq3xY7aB')"
+                ),
+                {"at": datetime.now(UTC)},
+            )
+        command.upgrade(config, "head")
+        with Session(engine) as session:
+            event = session.exec(select(AuditEvent).where(AuditEvent.type == "key")).one()
+            assert (event.slug, event.actor_key_id) == (str(key_id), None)
+        command.downgrade(config, "0011")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT slug FROM audit_event WHERE type = 'key'")).scalar_one() == (
+                "bpk_Hq3xY7aB"
+            )
     finally:
         engine.dispose()

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, model_validator
 from stdnum import verhoeff
 
 from app.core.errors import InvalidInput
+from app.core.text import TEXT_PATTERN
 
 SNOMED_CT = "http://snomed.info/sct"
 ICD_10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -99,7 +100,7 @@ class Code(BaseModel):
         description="The code; ICD codes with their dot, SNOMED CT concept ids with a valid check digit.",
         examples=["M62.830"],
     )
-    display: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")] = Field(
+    display: Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT_PATTERN)] = Field(
         description="The code system's own name for the code.", examples=["Muscle spasm of back"]
     )
 

@@ -5,6 +5,8 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.core.text import WebAddress
+
 
 class Settings(BaseSettings):
     """Every setting the service reads; each is an environment variable of the same name."""
@@ -65,12 +67,18 @@ class Settings(BaseSettings):
         default="Back-pain guidance API",
         description="The organisation named as publisher in the schema.org (JSON-LD) output.",
     )
-    publisher_url: str | None = Field(default=None, description="The publisher's website, for the JSON-LD output.")
+    publisher_url: WebAddress | None = Field(
+        default=None, description="The publisher's website, for the JSON-LD output."
+    )
     public_base_url: str | None = Field(
         default=None,
-        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        # RFC 3986's characters: no quote, `<` or backslash can reach the links built from it. An IP
+        # address or localhost is allowed, for development.
+        pattern=r"^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$",
         description="The API's public address (e.g. https://api.example.org), for the absolute links of "
-        "Infobutton feeds, FHIR resources and JSON-LD; unset, each request's own address is used.",
+        "Infobutton feeds, FHIR resources and JSON-LD. Required by `backpain serve` on any address but "
+        "loopback (the image's 0.0.0.0 included), so that no Host header makes them; unset, on loopback, "
+        "each request's own address is used.",
     )
     region: str | None = Field(
         default=None,
@@ -108,6 +116,9 @@ class Settings(BaseSettings):
         default=False,
         description="Development only: let webhook URLs be http or https to this machine (localhost).",
     )
+    webhook_max_endpoints: int = Field(
+        default=50, ge=1, le=10000, description="How many webhook endpoints may be registered at once."
+    )
     webhook_max_failures: int = Field(
         default=10, ge=1, le=1000, description="Failed attempts in a row after which a webhook endpoint is disabled."
     )
@@ -130,7 +141,7 @@ class Settings(BaseSettings):
         gt=0,
         description="After SIGTERM, how long open requests may finish before the server closes them and exits.",
     )
-    content_license: str | None = Field(
+    content_license: WebAddress | None = Field(
         default=None, description="URL of the licence the content is offered under, for the JSON-LD output."
     )
 

@@ -13,12 +13,15 @@ from fastapi.routing import APIRoute
 from app.core.errors import PROBLEM_MEDIA_TYPE, problem_responses
 from app.core.http import PreparedResponse, Representation, represent
 from app.core.pages import SWAGGER_UI_CDN, content_security_policy, docs_page
+from app.core.text import TEXT_PATTERN
 
 # What the edge may answer before any route: an unknown key, a key used from another origin, or
 # a caller over its rate limit.
 _EDGE_PROBLEMS = {str(status): entry for status, entry in problem_responses(401, 403, 429).items()}
 # Any operation can fail unexpectedly; the one handler answers with a problem.
 _SERVER_ERROR = problem_responses(500)[500]
+# The edge refuses a query parameter holding a control character on every path (app.core.text).
+_INVALID = problem_responses(422)[422]
 _RETRY_AFTER = {
     "description": "Seconds until the limit resets.",
     "schema": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 86400},
@@ -103,6 +106,8 @@ def _finish(schema: dict[str, Any], unlimited: frozenset[str]) -> dict[str, Any]
                     # Required, so generated clients send it; a request without it still gets its 428.
                     parameter["required"] = True
                     parameter["schema"] = {"type": "string", "minLength": 1, "maxLength": 200}
+                elif parameter["in"] == "query":
+                    _text_only(parameter["schema"])
             responses = operation.setdefault("responses", {})
             if "304" in responses:
                 operation.setdefault("parameters", []).append(_IF_NONE_MATCH_REF)
@@ -115,6 +120,7 @@ def _finish(schema: dict[str, Any], unlimited: frozenset[str]) -> dict[str, Any]
                 operation.setdefault("security", _OPTIONAL_KEY)
                 for status, response in _EDGE_PROBLEMS.items():
                     responses.setdefault(status, _entry(response))
+            responses.setdefault("422", _entry(_INVALID))
             responses.setdefault("500", _entry(_SERVER_ERROR))
             for status, response in responses.items():
                 headers = response.setdefault("headers", {})
@@ -127,6 +133,14 @@ def _finish(schema: dict[str, Any], unlimited: frozenset[str]) -> dict[str, Any]
                 if status[0] in "45" and PROBLEM_MEDIA_TYPE in content:
                     response["content"] = {PROBLEM_MEDIA_TYPE: content[PROBLEM_MEDIA_TYPE]}
     return schema
+
+
+def _text_only(schema: dict[str, Any]) -> None:
+    """State on a free-text query parameter what the edge refuses in any: control characters (a 422)."""
+    for option in schema.get("anyOf", [schema]):
+        free_text = option.get("pattern", TEXT_PATTERN) == TEXT_PATTERN and "enum" not in option
+        if option.get("type") == "string" and free_text:
+            option["pattern"] = TEXT_PATTERN
 
 
 def _entry(response: dict[str, Any]) -> dict[str, Any]:
@@ -166,8 +180,12 @@ def install_docs(
     @cache
     def docs_representation() -> Representation:
         page = docs_page(f"{app.title} docs", "/openapi.json")
-        # Swagger UI sets style attributes as it renders, hence 'unsafe-inline' for styles alone.
-        policy = content_security_policy(page, script=SWAGGER_UI_CDN, style=f"{SWAGGER_UI_CDN} 'unsafe-inline'")
+        # The two files by their full URLs: a source naming a directory without its final slash matches
+        # nothing below it. Swagger UI sets styles through element.style, which CSP does not govern, so
+        # no 'unsafe-inline' (a browser test renders the page under this policy).
+        policy = content_security_policy(
+            page, script=f"{SWAGGER_UI_CDN}/swagger-ui-bundle.js", style=f"{SWAGGER_UI_CDN}/swagger-ui.css"
+        )
         return Representation.build(
             page,
             media_type=b"text/html; charset=utf-8",

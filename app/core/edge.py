@@ -12,8 +12,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from app.core.errors import problem_response
+from app.core.errors import InvalidInput, error_response, problem_response
 from app.core.http import Headers, Representation, accepts
+from app.core.text import refused_parameters
 
 FastResponder = Callable[[Scope], Representation | None]
 BodyResponder = Callable[[Scope, bytes], tuple[int, Headers, bytes] | None]
@@ -105,6 +106,18 @@ def _new_series() -> None:
 os.register_at_fork(after_in_child=_new_series)  # a forked worker starts its own series
 
 
+def _holds_controls(names: list[str]) -> Response:
+    listed = ", ".join(repr(name) for name in names)
+    plural = "s" if len(names) > 1 else ""
+    msg = "holds a control character (only tab, LF and CR are allowed), DEL, U+FFFE or U+FFFF"
+    return error_response(
+        InvalidInput(
+            f"The query parameter{plural} {listed} may not hold control characters; see errors.",
+            errors=[{"loc": ["query", name], "msg": msg} for name in names],
+        )
+    )
+
+
 def new_request_id() -> bytes:
     """A fresh request id, 32 hex digits: a random prefix per process, then a counter."""
     prefix, numbers = _request_ids
@@ -118,7 +131,8 @@ class Edge:
     `guard` sees every request but CORS preflights first, and may refuse it; `fast` answers a
     GET from memory or returns None; `posts` maps paths to responders that answer a POST body or
     return None. Whatever they do not answer goes to the wrapped application, which stays the
-    documented contract. Request bodies over 64 KiB get a 413. `observe` hears how each ended.
+    documented contract. A query parameter that holds a control character gets a 422, whatever
+    answers the path; request bodies over 64 KiB get a 413. `observe` hears how each ended.
     """
 
     def __init__(
@@ -206,6 +220,9 @@ class Edge:
                 stamps += extra
                 if refusal is not None:
                     return await _stamped(refusal, stamps, scope, receive, send)
+        query_string: bytes = scope["query_string"]
+        if query_string and (refused := refused_parameters(query_string)):
+            return await _stamped(_holds_controls(refused), stamps, scope, receive, send)
 
         if method == "GET" and self.fast is not None and not negotiated:
             prepared = self.fast(scope)

@@ -32,7 +32,6 @@ CACHE_HEADERS_DOC: dict[str, Any] = {
 # For integer parameters and fields whose bounds fit in 32 bits.
 INT32: dict[str, Any] = {"format": "int32"}
 INT32_MAX = 2**31 - 1  # the largest id a database integer column holds
-NO_NUL = r"^[^\x00]*$"  # a pattern for text: a NUL byte is bad input (SPEC §5)
 
 
 def cached_responses(

@@ -1,19 +1,47 @@
-"""Access-log hygiene: what a URL's query string carries (search terms, a key pasted into a URL) is not logged."""
+"""Access-log hygiene: a query value is logged only for parameters known to carry nothing personal.
+
+Search terms, codes and the Infobutton's patient context (`mainSearchCriteria.*`, `age.*`,
+`patientPerson.*`) describe a person; keys are secrets. Parameters are judged by their decoded name
+(`%71` is `q`), and any value of any other name, known or not, is written as `[redacted]`."""
 
 import logging
 import re
+from urllib.parse import unquote_plus
 
-# Values of these parameters are redacted wherever they appear: search terms are personal, keys are secrets.
-_SECRET_PARAMETER = re.compile(r"([?&])(q|api_key|apikey|key|token|access_token)=[^&#\s]*", re.IGNORECASE)
+# Parameters whose values are paging, filters by our own vocabulary, or formats: safe to log as sent.
+_SHOWN = frozenset(
+    {
+        "category",
+        "condition",
+        "cursor",
+        "end_previous",
+        "informationrecipient",
+        "informationrecipient.languagecode.c",
+        "knowledgeresponsetype",
+        "limit",
+        "recommendation",
+        "red_flag",
+        "since",
+        "type",
+    }
+)
 _KEY = re.compile(r"bpk_[A-Za-z0-9_\-]+")
 
 
+def _logged(pair: str) -> str:
+    name, equals, value = pair.partition("=")
+    if value and unquote_plus(name).strip().lower() not in _SHOWN:
+        value = "[redacted]"
+    return f"{name}{equals}{value}"
+
+
 def redact(target: str) -> str:
-    """A request target with secret and personal query values replaced by `[redacted]`."""
-    if "?" not in target:
+    """A request target with every query value that may be personal or secret replaced by `[redacted]`,
+    and anything that looks like a key, wherever it is in the query, too."""
+    path, mark, query = target.partition("?")
+    if not mark:
         return target
-    path, _, query = target.partition("?")
-    query = _SECRET_PARAMETER.sub(r"\1\2=[redacted]", "?" + query)[1:]
+    query = "&".join(_logged(pair) for pair in query.split("&"))
     return f"{path}?{_KEY.sub('bpk_[redacted]', query)}"
 
 

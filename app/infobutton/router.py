@@ -10,8 +10,9 @@ from starlette.responses import Response
 from app.content.codes import OIDS, SYSTEM_NAMES, parse_token, token
 from app.content.queries import COLLECTION_OF
 from app.core.errors import InvalidInput, NotFound, problem_responses
-from app.core.http import NO_NUL, Representation, cached_responses, public_base, represent
+from app.core.http import Representation, cached_responses, public_base, represent
 from app.core.served import current_snapshot
+from app.core.text import TEXT_PATTERN
 from app.infobutton.feed import XML_MEDIA_TYPE, Entry, atom, entries, json_feed
 from app.infobutton.feed import Request as Asked
 
@@ -85,7 +86,7 @@ _FEED_EXAMPLE = {
 
 
 def _parameter(alias: str, description: str, **constraints: Any) -> Any:
-    return Query(alias=alias, description=description, pattern=NO_NUL, **constraints)
+    return Query(alias=alias, description=description, pattern=TEXT_PATTERN, **constraints)
 
 
 @router.get(

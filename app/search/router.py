@@ -6,9 +6,10 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from app.content.models import ItemType
 from app.core.errors import problem_responses
-from app.core.http import INT32, NO_NUL, PreparedResponse, Representation, cached_responses, represent
+from app.core.http import INT32, PreparedResponse, Representation, cached_responses, represent
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.core.served import current_snapshot
+from app.core.text import TEXT_PATTERN
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
@@ -51,7 +52,7 @@ async def search_content(
     snapshot: SnapshotDep,
     q: Annotated[
         str,
-        Query(min_length=1, max_length=200, pattern=NO_NUL, description="Words to find; word forms match."),
+        Query(min_length=1, max_length=200, pattern=TEXT_PATTERN, description="Words to find; word forms match."),
     ],
     kind: Annotated[ItemType | None, Query(alias="type", description="Only items of this type.")] = None,
     limit: Annotated[

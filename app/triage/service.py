@@ -75,6 +75,21 @@ def _finite(literal: str) -> float:
 _DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_constant=_no_constant, parse_float=_finite)
 
 
+def given_twice(value: Any) -> list[dict[str, Any]]:
+    """An error for every key given more than once in any object of a decoded document, with its path:
+    which of two values was meant is not for the service to guess (the last would win)."""
+    errors: list[dict[str, Any]] = []
+    stack: list[tuple[tuple[str | int, ...], Any]] = [(("body",), value)]
+    while stack:  # by hand, not by recursion: the document may be as deep as the decoder allows
+        path, found = stack.pop()
+        if isinstance(found, _Object):
+            errors += [{"loc": [*path, key], "msg": "given more than once"} for key in found.duplicates]
+            stack += [((*path, key), item) for key, item in found.items()]
+        elif isinstance(found, list):
+            stack += [((*path, index), item) for index, item in enumerate(found)]
+    return sorted(errors, key=lambda error: [str(part) for part in error["loc"]])
+
+
 @dataclass(frozen=True)
 class _Shown:
     """What a result at one level (None: incomplete) says in one region's voice, whatever the answers:
@@ -157,6 +172,8 @@ class Triage:
                 resource = _DECODER.decode(body.decode("utf-8"))
             except (ValueError, RecursionError):
                 raise BadRequest("The request body is not valid JSON.") from None
+            if twice := given_twice(resource):
+                raise InvalidInput("A key is given more than once in the resource; see errors.", errors=twice)
             if not isinstance(resource, dict) or resource.get("resourceType") != "QuestionnaireResponse":
                 raise InvalidInput(
                     "Send a QuestionnaireResponse.",

@@ -106,6 +106,6 @@ def test_a_fresh_database_gets_every_recommendation_from_the_seed(databases: Emp
             assert session.exec(select(ItemRecommendation)).all() == []  # 0010 seeds nothing itself
             load_seed(session=session)
             assert len(session.exec(select(ItemRecommendation)).all()) == len(read_seed().treatments) == 27
-            assert session.exec(select(AuditEvent).where(AuditEvent.actor == "migration 0010")).all() == []
+            assert session.exec(select(AuditEvent.slug).where(AuditEvent.actor == "migration 0010")).all() == []
     finally:
         engine.dispose()

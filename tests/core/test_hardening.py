@@ -59,7 +59,15 @@ async def test_pages_have_a_strict_content_security_policy(client: httpx.AsyncCl
     policy = dict(part.strip().split(" ", 1) for part in response.headers["content-security-policy"].split(";"))
     assert policy["default-src"] == "'none'"
     assert policy["frame-ancestors"] == frame
-    assert "'unsafe-inline'" not in policy["script-src"]
+    assert "'unsafe-inline'" not in response.headers["content-security-policy"]
+    # What the page loads from another origin is allowed by its full URL (a source naming a directory
+    # without its final slash matches nothing below it), and nothing else from there.
+    for directive, tag in [
+        ("script-src", rb'<script src="([^"]+)"'),
+        ("style-src", rb'<link rel="stylesheet" href="([^"]+)"'),
+    ]:
+        elsewhere = [url.decode() for url in re.findall(tag, response.content) if url.startswith(b"https://")]
+        assert [source for source in policy[directive].split() if source.startswith("https://")] == elsewhere
     # Each inline script and style of the page is allowed by its hash, and nothing else inline.
     for element, content in re.findall(rb"<(script|style)>(.*?)</\1>", response.content, re.DOTALL):
         digest = base64.b64encode(hashlib.sha256(content).digest()).decode()

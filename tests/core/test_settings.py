@@ -52,3 +52,22 @@ def test_the_apps_connect_timeout_reaches_its_engine(seeded_url: str, monkeypatc
     monkeypatch.setattr(app.core.db, "create_engine", recording)
     create_app(Settings(database_url=seeded_url, db_connect_timeout=1))
     assert made[-1]["connect_args"]["timeout" if seeded_url.startswith("sqlite") else "connect_timeout"] == 1
+
+
+@pytest.mark.parametrize("name", ["publisher_url", "content_license", "public_base_url"])
+@pytest.mark.parametrize(
+    "url", ['https://x"><script>alert(3)</script>/', "javascript:alert(1)", "https://a b.example/", "https://x\\y/"]
+)
+def test_addresses_written_into_pages_are_checked_when_the_service_starts(name: str, url: str) -> None:
+    """They reach JSON-LD, FHIR and Atom links: a quote or `<` in one would end the attribute that holds it."""
+    with pytest.raises(ValueError, match=name):
+        Settings.model_validate({name: url})
+
+
+def test_good_addresses_are_kept_as_written() -> None:
+    settings = Settings(
+        publisher_url="https://clinic.example",
+        content_license="https://creativecommons.org/licenses/by/4.0/",
+        public_base_url="http://127.0.0.1:8000",
+    )
+    assert (settings.publisher_url, settings.public_base_url) == ("https://clinic.example", "http://127.0.0.1:8000")

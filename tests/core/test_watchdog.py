@@ -94,6 +94,16 @@ def ready(base: str, *, within: float) -> bool:
     return False
 
 
+def started(log: Path, workers: int, *, within: float) -> bool:
+    """Whether `workers` workers in all have finished their startup, as the server's log says."""
+    deadline = time.monotonic() + within
+    while log.read_text().count("Application startup complete.") < workers:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def stopped_within(process: subprocess.Popen[bytes], seconds: float) -> float:
     """Send SIGTERM and return how long the server took to exit; fail if it outlasts `seconds`."""
     began = time.monotonic()
@@ -117,8 +127,10 @@ def test_a_stalled_worker_is_replaced(url: str, tmp_path: Path) -> None:
         with contextlib.suppress(httpx.TransportError):
             httpx.get(f"{base}/stall", timeout=STALL_SECONDS * 8)
         assert "event loop blocked for" in log.read_text()
-        # The supervisor starts a new worker; both answer again.
+        # The supervisor starts a new worker; both answer again. The test waits for the new one's startup
+        # to finish (the two first and the replacement): a SIGTERM while it is still starting is another case.
         assert ready(base, within=20), log.read_text()
+        assert started(log, 3, within=30), log.read_text()
         answered = [httpx.get(f"{base}/healthz", timeout=2).status_code for _ in range(10)]
         assert answered == [200] * 10
         assert process.poll() is None

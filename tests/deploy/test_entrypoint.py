@@ -33,7 +33,9 @@ def entrypoint() -> Path:
 
 
 def environment(database_url: str, **extra: str) -> dict[str, str]:
-    """The image's environment (Dockerfile ENV), pointed at this database and a free port."""
+    """The image's environment (Dockerfile ENV), pointed at this database and a free port, with the public
+    address a deployment sets (the compose file requires it: canonical URLs never come from Host)."""
+    port = extra.get("PORT", "8000")
     return {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
@@ -41,6 +43,7 @@ def environment(database_url: str, **extra: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "HOST": "127.0.0.1",
         "WORKERS": "1",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         **extra,
     }
 

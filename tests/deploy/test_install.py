@@ -95,6 +95,7 @@ def test_the_image_serves_and_delivers_a_signed_webhook(
         "DATABASE_URL": f"sqlite:///{image / 'var' / 'backpain.db'}",
         "HOST": "127.0.0.1",
         "PORT": str(port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "WORKERS": "1",
         "WEBHOOKS_ALLOW_LOOPBACK": "true",
         "WEBHOOK_POLL_SECONDS": "0.2",

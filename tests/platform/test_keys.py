@@ -116,10 +116,16 @@ async def test_keys_are_created_listed_and_revoked(fresh_url: str, key_for: Call
         unknown = await client.delete("/v1/admin/keys/00000000-0000-0000-0000-000000000000", headers=bearer(admin))
         assert unknown.status_code == 404
         audit = (await client.get("/v1/admin/audit", headers=bearer(admin))).json()["data"]
-        assert [(e["actor"], e["action"], e["type"], e["slug"]) for e in audit[:2]] == [
-            ("ops", "key.revoke", "key", made["prefix"]),
-            ("ops", "key.create", "key", made["prefix"]),
+        ops = next(k["id"] for k in listed["data"] if k["name"] == "ops")
+        assert [(e["actor"], e["actor_key_id"], e["action"], e["type"], e["slug"]) for e in audit[:2]] == [
+            ("ops", ops, "key.revoke", "key", made["id"]),
+            ("ops", ops, "key.create", "key", made["id"]),
         ]
+        # An edit key reads the audit log: it sees which key was made, never a key's first characters.
+        editor = key_for("edit", name="editor")
+        seen = (await client.get("/v1/admin/audit", headers=bearer(editor))).text
+        assert made["prefix"] not in seen
+        assert admin[:12] not in seen
 
 
 async def test_key_list_pages(fresh_url: str, key_for: Callable[..., str]) -> None:

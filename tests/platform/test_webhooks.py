@@ -15,6 +15,7 @@ from standardwebhooks.webhooks import Webhook
 
 from app.core.db import make_engine
 from app.platform.editing.feed import record_ruleset
+from app.platform.webhooks import egress
 from app.platform.webhooks.models import WebhookDelivery
 from app.platform.webhooks.service import create_endpoint, retry_delay, signature
 from app.platform.webhooks.urls import UnsafeUrl, check_url
@@ -73,7 +74,7 @@ async def deliver(url: str, **options: Any) -> int:
     engine = make_engine(url)
     options = {"first_retry": 0.0, "allow_loopback": True, "deadline": 5.0, **options}
     try:
-        async with httpx.AsyncClient(timeout=5) as client:
+        async with egress.client(timeout=5, allow_loopback=options["allow_loopback"]) as client:
             return await deliver_due(engine, client=lambda: client, max_failures=5, **options)
     finally:
         engine.dispose()
@@ -112,11 +113,41 @@ def verified(secret: str, headers: dict[str, str], body: bytes) -> Any:
         ("https://localhost/hook", "not a public address"),
         ("https://user:secret@example.com/hook", "user name or password"),
         ("https://no-such-host.invalid/hook", "does not resolve"),
+        # IPv6 forms that reach a private IPv4 address, and two that are not global unicast.
+        ("https://[64:ff9b::7f00:1]/hook", "not a public address"),  # NAT64 of 127.0.0.1
+        ("https://[64:ff9b::a9fe:a9fe]/hook", "not a public address"),  # NAT64 of 169.254.169.254
+        ("https://[64:ff9b::10.0.0.1]/hook", "not a public address"),  # NAT64, dotted
+        ("https://[64:ff9b:1::a00:1]/hook", "not a public address"),  # local-use NAT64 (RFC 8215)
+        ("https://[2002:7f00:1::]/hook", "not a public address"),  # 6to4 of 127.0.0.1
+        ("https://[::127.0.0.1]/hook", "not a public address"),  # IPv4-compatible
+        ("https://[::ffff:0:7f00:1]/hook", "not a public address"),  # IPv4-translated
+        ("https://[::ffff:0:a9fe:a9fe]/hook", "not a public address"),  # IPv4-translated metadata
+        ("https://[fec0::1]/hook", "not a public address"),  # site-local
+        ("https://192.0.0.8/hook", "not a public address"),  # IETF protocol assignments
+        ("https://[2001::1]/hook", "not a public address"),  # Teredo
+        ("https://[2001:db8::1]/hook", "not a public address"),  # documentation
+        ("https://100.64.0.1/hook", "not a public address"),  # shared address space
+        ("https://198.18.0.1/hook", "not a public address"),  # benchmarking
+        ("https://[ff02::1]/hook", "not a public address"),  # multicast
     ],
 )
 def test_only_public_https_urls(url: str, reason: str) -> None:
     with pytest.raises(UnsafeUrl, match=reason):
         check_url(url, allow_loopback=False)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://8.8.8.8/hook",
+        "https://[2001:4860:4860::8888]/hook",
+        "https://[64:ff9b::8.8.8.8]/hook",  # NAT64 of a public address: what DNS64 answers
+        "https://[2002:808:808::1]/hook",  # 6to4 of a public address
+        "https://[::ffff:8.8.8.8]/hook",  # IPv4-mapped public address
+    ],
+)
+def test_public_addresses_in_every_form_pass(url: str) -> None:
+    check_url(url, allow_loopback=False)
 
 
 def test_loopback_only_behind_the_development_setting() -> None:
@@ -161,6 +192,64 @@ async def test_registration_list_rotation_and_deletion(fresh_url: str, key_for: 
         gone = await client.get(f"/v1/admin/webhooks/{created['id']}", headers=bearer(admin))
         assert gone.status_code == 404
         assert gone.headers["content-type"] == "application/problem+json"
+
+
+async def test_webhook_changes_are_in_the_audit_log_with_the_key_that_made_them(
+    fresh_url: str, key_for: Callable[..., str]
+) -> None:
+    admin = key_for("admin", name="ops")
+    async with serve(fresh_url) as client:
+        hook = await register(client, admin, "https://8.8.8.8/hooks")
+        path = f"/v1/admin/webhooks/{hook['id']}"
+        assert (await client.post(f"{path}/rotate-secret", headers=bearer(admin))).status_code == 200
+        assert (await client.post(f"{path}/rotate-secret?end_previous=true", headers=bearer(admin))).status_code == 200
+        assert (await client.post(f"{path}/enable", headers=bearer(admin))).status_code == 200
+        assert (await client.delete(path, headers=bearer(admin))).status_code == 204
+        keys = (await client.get("/v1/admin/keys", headers=bearer(admin))).json()["data"]
+        audit = (await client.get("/v1/admin/audit", headers=bearer(admin))).json()["data"]
+    ops = next(key["id"] for key in keys if key["name"] == "ops")
+    assert [(e["action"], e["type"], e["slug"], e["actor"], e["actor_key_id"]) for e in audit[:5]] == [
+        ("webhook.delete", "webhook", hook["id"], "ops", ops),
+        ("webhook.enable", "webhook", hook["id"], "ops", ops),
+        ("webhook.rotate-secret-now", "webhook", hook["id"], "ops", ops),
+        ("webhook.rotate-secret", "webhook", hook["id"], "ops", ops),
+        ("webhook.create", "webhook", hook["id"], "ops", ops),
+    ]
+
+
+async def test_endpoints_are_capped(fresh_url: str, key_for: Callable[..., str]) -> None:
+    admin = key_for("admin")
+    async with serve(fresh_url, webhook_max_endpoints=2) as client:
+        first = await register(client, admin, "https://8.8.8.8/one")
+        await register(client, admin, "https://8.8.8.8/two")
+        body = {"url": "https://8.8.8.8/three", "events": ["content.published"]}
+        refused = await client.post("/v1/admin/webhooks", json=body, headers=bearer(admin))
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert "WEBHOOK_MAX_ENDPOINTS" in refused.json()["detail"]
+        await client.delete(f"/v1/admin/webhooks/{first['id']}", headers=bearer(admin))
+        assert (await client.post("/v1/admin/webhooks", json=body, headers=bearer(admin))).status_code == 201
+
+
+async def test_a_leaked_secret_can_be_ended_at_once(
+    fresh_url: str, key_for: Callable[..., str], receiver: Receiver
+) -> None:
+    admin, editor = key_for("admin"), key_for("edit")
+    async with serve(fresh_url, webhooks_allow_loopback=True, webhook_poll_seconds=300) as client:
+        hook = await register(client, admin, receiver.url)
+        path = f"/v1/admin/webhooks/{hook['id']}/rotate-secret"
+        graceful = (await client.post(path, headers=bearer(admin))).json()
+        assert graceful["previous_valid_until"] is not None
+        ended = (await client.post(path, params={"end_previous": "true"}, headers=bearer(admin))).json()
+        assert ended["previous_valid_until"] is None
+        await publish(client, editor, "treatments/heat", {"summary": "Warmth helps."})
+    assert await deliver(fresh_url) == 1
+    headers, body = receiver.received[0]
+    assert len(headers["webhook-signature"].split()) == 1  # neither earlier secret signs any more
+    verified(ended["secret"], headers, body)
+    for leaked in (hook["secret"], graceful["secret"]):
+        with pytest.raises(Exception, match="signature"):
+            verified(leaked, headers, body)
 
 
 async def test_a_publish_is_delivered_signed(fresh_url: str, key_for: Callable[..., str], receiver: Receiver) -> None:
@@ -332,7 +421,13 @@ def test_the_outbox_is_written_with_the_change(fresh_url: str, receiver: Receive
     try:
         with Session(engine) as session:
             create_endpoint(
-                session=session, url=receiver.url, events=["ruleset.published"], description="", allow_loopback=True
+                session=session,
+                url=receiver.url,
+                events=["ruleset.published"],
+                description="",
+                allow_loopback=True,
+                max_endpoints=50,
+                actor="test",
             )
             record_ruleset(session, version=9, at=datetime.now(UTC))
             session.rollback()

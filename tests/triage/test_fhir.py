@@ -272,3 +272,47 @@ async def test_a_replaced_version_2_item_names_its_replacement(client: httpx.Asy
     assert [error["msg"] for error in response.json()["errors"]] == [
         "'minor_trauma_bone_risk' was replaced in ruleset 3 by recent_fall_or_injury and bone_weakness_risk"
     ]
+
+
+def _twice(text: bytes, old: bytes, new: bytes) -> bytes:
+    assert text.count(old) >= 1, old
+    return text.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "chest_pain true, then false",
+        "chest_pain false, then true",
+        "resourceType",
+        "linkId",
+        "status, at the top",
+    ],
+)
+async def test_a_key_given_twice_anywhere_is_a_422_outcome(client: httpx.AsyncClient, where: str) -> None:
+    """Last-wins JSON let `"valueBoolean": true, "valueBoolean": false` on chest pain read as "no"."""
+    resource = response_to(await questionnaire_of(client), answers())
+    body = orjson.dumps(resource)
+    chest = b'{"linkId":"chest_pain","answer":[{"valueCoding":{"system":"' + YES_NO.encode() + b'","code":"N"}}]}'
+    if where.startswith("chest_pain"):
+        first, second = (b"true", b"false") if "true, then" in where else (b"false", b"true")
+        doubled = b'{"linkId":"chest_pain","answer":[{"valueBoolean":' + first + b',"valueBoolean":' + second + b"}]}"
+        body = _twice(body, chest, doubled)
+    elif where == "resourceType":
+        body = _twice(
+            body,
+            b'"resourceType":"QuestionnaireResponse"',
+            b'"resourceType":"QuestionnaireResponse","resourceType":"Basic"',
+        )
+    elif where == "linkId":
+        body = _twice(body, b'"linkId":"chest_pain"', b'"linkId":"chest_pain","linkId":"fever"')
+    else:
+        body = _twice(body, b'"status":"completed"', b'"status":"in-progress","status":"completed"')
+    outcome = await client.post("/v1/triage", content=body, headers=IN_OUT)
+    assert outcome.status_code == 422, outcome.text
+    assert outcome.headers["content-type"] == "application/fhir+json; charset=utf-8"
+    issues = valid(outcome.json())["issue"]
+    assert any("given more than once" in (issue.get("diagnostics") or "") for issue in issues), issues
+    problem = await client.post("/v1/triage", content=body, headers={"Content-Type": FHIR})
+    assert problem.status_code == 422
+    assert any(error["msg"] == "given more than once" for error in problem.json()["errors"])

@@ -88,7 +88,10 @@ def _add_type(collection: str, kind: ItemType) -> None:
     )
     def create(request: Request, editor: Editor, body: create_body, session: WriteSessionDep) -> Response:  # type: ignore[valid-type]
         document = body.model_dump(mode="json", exclude={"slug"}, exclude_unset=True)  # type: ignore[attr-defined]
-        draft = service.create(session=session, kind=kind, slug=body.slug, document=document, actor=editor.name)  # type: ignore[attr-defined]
+        slug = body.slug  # type: ignore[attr-defined]
+        draft = service.create(
+            session=session, kind=kind, slug=slug, document=document, actor=editor.name, actor_key_id=editor.id
+        )
         return _answer(session, draft, status=201, headers={"Location": f"/v1/admin/{collection}/{draft.slug}"})
 
     create.__doc__ = f"Create a {noun} as a draft; nothing is public until it is published."
@@ -122,7 +125,13 @@ def _add_type(collection: str, kind: ItemType) -> None:
     ) -> Response:
         changes = body.model_dump(mode="json", exclude_unset=True)  # type: ignore[attr-defined]
         draft = service.update(
-            session=session, kind=kind, slug=slug, changes=changes, if_match=if_match, actor=editor.name
+            session=session,
+            kind=kind,
+            slug=slug,
+            changes=changes,
+            if_match=if_match,
+            actor=editor.name,
+            actor_key_id=editor.id,
         )
         return _answer(session, draft)
 
@@ -156,7 +165,13 @@ def _add_type(collection: str, kind: ItemType) -> None:
         request: Request, editor: Editor, slug: SlugPath, session: WriteSessionDep, if_match: IfMatch = None
     ) -> Response:
         service.delete(
-            session=session, kind=kind, slug=slug, if_match=if_match, actor=editor.name, keep_days=_keep_days(request)
+            session=session,
+            kind=kind,
+            slug=slug,
+            if_match=if_match,
+            actor=editor.name,
+            actor_key_id=editor.id,
+            keep_days=_keep_days(request),
         )
         return Response(status_code=204)
 
@@ -204,6 +219,7 @@ def _add_state_change(
             slug=slug,
             if_match=if_match,
             actor=editor.name,
+            actor_key_id=editor.id,
             keep_days=_keep_days(request),
         )
         return _answer(session, draft)

@@ -1,5 +1,6 @@
 """What editors send and get back: one document model per item type, and the admin views."""
 
+import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -14,25 +15,24 @@ from app.content.models import (
     TreatmentCategory,
     Urgency,
 )
-from app.core.http import NO_NUL
+from app.core.text import TEXT_PATTERN as TEXT
+from app.core.text import WebAddress
 
-# NO_NUL is stated in the schema, so that integrators see it: text never holds NUL characters.
+# TEXT is stated in the schema, so that integrators see it: text never holds a control character other
+# than tab, LF and CR, nor DEL, U+FFFE or U+FFFF (NOT_TEXT in app.core.text).
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH, examples=["back-spasms"])]
-Name = Annotated[str, Field(min_length=1, max_length=200, description="Display name.", pattern=NO_NUL)]
-Summary = Annotated[str, Field(min_length=1, max_length=1000, description="One or two sentences.", pattern=NO_NUL)]
+Name = Annotated[str, Field(min_length=1, max_length=200, description="Display name.", pattern=TEXT)]
+Summary = Annotated[str, Field(min_length=1, max_length=1000, description="One or two sentences.", pattern=TEXT)]
 Body = Annotated[
-    str, Field(max_length=20_000, description="Plain-text paragraphs, blank-line separated.", pattern=NO_NUL)
+    str, Field(max_length=20_000, description="Plain-text paragraphs, blank-line separated.", pattern=TEXT)
 ]
-Advice = Annotated[str, Field(max_length=5_000, description="Plain-text advice.", pattern=NO_NUL)]
-Locator = Annotated[str, Field(min_length=1, max_length=200, description="Section or paragraph cited.", pattern=NO_NUL)]
-Short = Annotated[str, Field(max_length=300, pattern=NO_NUL)]
+Advice = Annotated[str, Field(max_length=5_000, description="Plain-text advice.", pattern=TEXT)]
+Locator = Annotated[str, Field(min_length=1, max_length=200, description="Section or paragraph cited.", pattern=TEXT)]
+Short = Annotated[str, Field(max_length=300, pattern=TEXT)]
+Publisher = Annotated[str, Field(max_length=200, pattern=TEXT)]  # no longer than its column
 # An ISO 8601 date, YYYY-MM-DD.
 # Review dates within reason: a year is added to them, and the database holds no later date than 9999.
 Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31), json_schema_extra={"maxLength": 10})]
-
-
-# Only web addresses: a `javascript:` or `data:` URL would run in any page that links to the source.
-WebAddress = Annotated[str, Field(max_length=2000, pattern=r"^https?://[^\s/?#]+[^\s]*$")]
 
 
 class _Strict(BaseModel):
@@ -150,8 +150,10 @@ class SourceDocument(_Document):
     """A source's editable fields."""
 
     title: Short | None = Field(default=None, description="Full title; defaults to the name.")
-    publisher: Short = Field(default="", description="Who published it.")
-    url: WebAddress | None = Field(default=None, description="Where it can be read, if known: an http or https URL.")
+    publisher: Publisher = Field(default="", description="Who published it.")
+    url: WebAddress | None = Field(
+        default=None, description="Where it can be read, if known: an http or https URL to a domain name, kept as sent."
+    )
 
 
 DOCUMENTS: dict[str, type[_Document]] = {
@@ -229,9 +231,17 @@ class Revision(BaseModel):
 class AuditEntry(BaseModel):
     """One write anywhere in the API."""
 
-    actor: str = Field(description="Name of the key that wrote it.", examples=["clinic-editor"])
+    actor: str = Field(
+        description="Name of the key that wrote it (or `seed`, `cli`, `migration …`).", examples=["clinic-editor"]
+    )
+    actor_key_id: uuid.UUID | None = Field(
+        description="Id of the key that wrote it; null for the seed, the command line and migrations.",
+        examples=["0b6f5c1e-8d0a-4e43-9a57-3c1f0f1b7a2d"],
+    )
     action: str = Field(description="What it did.", examples=["publish"])
-    type: str = Field(description="Item type, or `key` for API keys.", examples=["treatment"])
-    slug: str = Field(description="Item slug, or the key's prefix.", examples=["heat-therapy"])
+    type: str = Field(
+        description="Item type, `key` for API keys, or `webhook` for webhook endpoints.", examples=["treatment"]
+    )
+    slug: str = Field(description="Item slug, or the key's or webhook endpoint's id.", examples=["heat-therapy"])
     revision: int | None = Field(description="The item's revision after the write.", examples=[3])
     at: datetime

@@ -41,11 +41,27 @@ def get_draft(*, session: Session, kind: ItemType, slug: str) -> ItemDraft:
     return draft
 
 
-def _record(session: Session, draft: ItemDraft, *, action: str, revision: int, actor: str, at: datetime) -> None:
+def _record(
+    session: Session,
+    draft: ItemDraft,
+    *,
+    action: str,
+    revision: int,
+    actor: str,
+    actor_key_id: uuid.UUID | None,
+    at: datetime,
+) -> None:
     document = None if action == "delete" else draft.document
     session.add(
         AuditEvent(
-            at=at, actor=actor, action=action, type=draft.type, slug=draft.slug, revision=revision, document=document
+            at=at,
+            actor=actor,
+            actor_key_id=actor_key_id,
+            action=action,
+            type=draft.type,
+            slug=draft.slug,
+            revision=revision,
+            document=document,
         )
     )
 
@@ -72,7 +88,15 @@ def _commit(session: Session) -> None:
         raise Conflict("A concurrent write got there first; fetch the item again. Nothing was changed.") from None
 
 
-def create(*, session: Session, kind: ItemType, slug: str, document: dict[str, Any], actor: str) -> ItemDraft:
+def create(
+    *,
+    session: Session,
+    kind: ItemType,
+    slug: str,
+    document: dict[str, Any],
+    actor: str,
+    actor_key_id: uuid.UUID | None = None,
+) -> ItemDraft:
     """Create a draft; its revision continues any history of an item deleted under the same slug."""
     stored = recommendations.checked_document(session=session, kind=kind, document=document, item_id=None)
     if missing := dangling_references(session, stored, published=False):
@@ -94,14 +118,21 @@ def create(*, session: Session, kind: ItemType, slug: str, document: dict[str, A
         updated_at=now,
     )
     session.add(draft)
-    _record(session, draft, action="create", revision=draft.revision, actor=actor, at=now)
+    _record(session, draft, action="create", revision=draft.revision, actor=actor, actor_key_id=actor_key_id, at=now)
     _commit(session)
     session.refresh(draft)
     return draft
 
 
 def update(
-    *, session: Session, kind: ItemType, slug: str, changes: dict[str, Any], if_match: str | None, actor: str
+    *,
+    session: Session,
+    kind: ItemType,
+    slug: str,
+    changes: dict[str, Any],
+    if_match: str | None,
+    actor: str,
+    actor_key_id: uuid.UUID | None = None,
 ) -> ItemDraft:
     """Apply a partial update to the draft; published content stays as it is until a publish."""
     draft = get_draft(session=session, kind=kind, slug=slug)
@@ -113,7 +144,7 @@ def update(
     now = datetime.now(UTC)
     revision = _advance(session, draft, expected, document=stored, updated_at=now)
     draft.document = stored
-    _record(session, draft, action="update", revision=revision, actor=actor, at=now)
+    _record(session, draft, action="update", revision=revision, actor=actor, actor_key_id=actor_key_id, at=now)
     _commit(session)
     session.refresh(draft)
     return draft
@@ -161,7 +192,14 @@ def _cited_by_published(session: Session, draft: ItemDraft) -> list[str]:
 
 
 def publish(
-    *, session: Session, kind: ItemType, slug: str, if_match: str | None, actor: str, keep_days: int
+    *,
+    session: Session,
+    kind: ItemType,
+    slug: str,
+    if_match: str | None,
+    actor: str,
+    keep_days: int,
+    actor_key_id: uuid.UUID | None = None,
 ) -> ItemDraft:
     """Publish the draft: the public endpoints, export, changes and search show it from now on."""
     draft = get_draft(session=session, kind=kind, slug=slug)
@@ -193,7 +231,7 @@ def publish(
     _code(session, draft.id, before=before, after=draft.document)
     if recommendation is not None:
         session.merge(recommendation)
-    _record(session, draft, action="publish", revision=revision, actor=actor, at=now)
+    _record(session, draft, action="publish", revision=revision, actor=actor, actor_key_id=actor_key_id, at=now)
     record_change(
         session,
         draft,
@@ -240,7 +278,14 @@ def _withdraw(
 
 
 def unpublish(
-    *, session: Session, kind: ItemType, slug: str, if_match: str | None, actor: str, keep_days: int
+    *,
+    session: Session,
+    kind: ItemType,
+    slug: str,
+    if_match: str | None,
+    actor: str,
+    keep_days: int,
+    actor_key_id: uuid.UUID | None = None,
 ) -> ItemDraft:
     """Take the item off the public endpoints; its draft stays for editing."""
     draft = get_draft(session=session, kind=kind, slug=slug)
@@ -254,13 +299,22 @@ def unpublish(
     _withdraw(
         session, draft, event="content.unpublished", before=before, revision=revision, at=now, keep_days=keep_days
     )
-    _record(session, draft, action="unpublish", revision=revision, actor=actor, at=now)
+    _record(session, draft, action="unpublish", revision=revision, actor=actor, actor_key_id=actor_key_id, at=now)
     _commit(session)
     session.refresh(draft)
     return draft
 
 
-def delete(*, session: Session, kind: ItemType, slug: str, if_match: str | None, actor: str, keep_days: int) -> None:
+def delete(
+    *,
+    session: Session,
+    kind: ItemType,
+    slug: str,
+    if_match: str | None,
+    actor: str,
+    keep_days: int,
+    actor_key_id: uuid.UUID | None = None,
+) -> None:
     """Delete the item and its draft; its history stays in the audit log."""
     draft = get_draft(session=session, kind=kind, slug=slug)
     expected = _expected_revision(draft, if_match)
@@ -272,7 +326,7 @@ def delete(*, session: Session, kind: ItemType, slug: str, if_match: str | None,
         )
     recommendations.forget(session=session, draft=draft)
     session.execute(sql_delete(ItemDraft).where(col(ItemDraft.id) == draft.id))
-    _record(session, draft, action="delete", revision=revision, actor=actor, at=now)
+    _record(session, draft, action="delete", revision=revision, actor=actor, actor_key_id=actor_key_id, at=now)
     _commit(session)
 
 

@@ -34,7 +34,7 @@ def _public(row: ApiKey) -> KeyPublic:
 )
 def create(request: Request, admin: Admin, body: KeyCreate, session: WriteSessionDep) -> Response:
     """Create a key with the given scopes, origins and limit; the response is the only time the key is shown."""
-    row, key = create_key(session=session, **body.model_dump(), actor=admin.name)
+    row, key = create_key(session=session, **body.model_dump(), actor=admin.name, actor_key_id=admin.id)
     request.app.state.keyring.refresh()
     created = KeyCreated(**_public(row).model_dump(), key=key)
     return json_response(created, status=201)
@@ -71,6 +71,6 @@ def revoke(
     key_id: Annotated[uuid.UUID, Path(description="The key's id.", json_schema_extra={"maxLength": 36})],
 ) -> Response:
     """Revoke a key: from now on it gets a 401, on every worker within about a second."""
-    revoke_key(session=session, key_id=key_id, actor=admin.name)
+    revoke_key(session=session, key_id=key_id, actor=admin.name, actor_key_id=admin.id)
     request.app.state.keyring.refresh()
     return Response(status_code=204)

@@ -97,6 +97,7 @@ def create_key(
     allowed_origins: list[str],
     rate_limit_per_minute: int | None,
     actor: str,
+    actor_key_id: uuid.UUID | None = None,
 ) -> tuple[ApiKey, str]:
     """Store a new key's hash and return the row with the key, which is never kept; Conflict when a live
     key already has the name."""
@@ -116,7 +117,9 @@ def create_key(
         created_at=now,
     )
     session.add(row)
-    session.add(AuditEvent(at=now, actor=actor, action="key.create", type="key", slug=row.prefix))
+    session.add(
+        AuditEvent(at=now, actor=actor, actor_key_id=actor_key_id, action="key.create", type="key", slug=str(row.id))
+    )
     # Another request can take the name between the check and the insert: the unique index on live names
     # decides, at the flush (which any later query would also trigger) or at the commit.
     try:
@@ -130,7 +133,7 @@ def create_key(
     return row, key
 
 
-def revoke_key(*, session: Session, key_id: uuid.UUID, actor: str) -> None:
+def revoke_key(*, session: Session, key_id: uuid.UUID, actor: str, actor_key_id: uuid.UUID | None = None) -> None:
     """Revoke a key; revoking one already revoked changes nothing."""
     row = session.get(ApiKey, key_id)
     if row is None:
@@ -140,7 +143,9 @@ def revoke_key(*, session: Session, key_id: uuid.UUID, actor: str) -> None:
     now = datetime.now(UTC)
     row.revoked_at = now
     session.add(row)
-    session.add(AuditEvent(at=now, actor=actor, action="key.revoke", type="key", slug=row.prefix))
+    session.add(
+        AuditEvent(at=now, actor=actor, actor_key_id=actor_key_id, action="key.revoke", type="key", slug=str(row.id))
+    )
     _bump_keys_version(session)
     session.commit()
 

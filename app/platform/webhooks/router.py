@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from sqlmodel import Session
 from starlette.responses import Response
 
@@ -56,13 +56,20 @@ def _loopback(request: Request) -> bool:
     status_code=201,
     summary="Register a webhook endpoint",
     response_model=WebhookCreated,
-    responses=problem_responses(400, 401, 403, 413, 415, 422, 429, 503),
+    responses=problem_responses(400, 401, 403, 409, 413, 415, 422, 429, 503),
     dependencies=[JSON_BODY],
 )
-def create(request: Request, _: Admin, body: WebhookCreate, session: WriteSessionDep) -> Response:
+def create(request: Request, admin: Admin, body: WebhookCreate, session: WriteSessionDep) -> Response:
     """Register a URL for the chosen events; the response is the only time its secret is shown until a
-    rotation. The URL must be https to a public address."""
-    row = create_endpoint(session=session, **body.model_dump(), allow_loopback=_loopback(request))
+    rotation. The URL must be https to a public address; 409 when WEBHOOK_MAX_ENDPOINTS are registered."""
+    row = create_endpoint(
+        session=session,
+        **body.model_dump(),
+        allow_loopback=_loopback(request),
+        max_endpoints=request.app.state.settings.webhook_max_endpoints,
+        actor=admin.name,
+        actor_key_id=admin.id,
+    )
     created = WebhookCreated(**_public(session, row).model_dump(), secret=row.secret)
     return json_response(created, status=201)
 
@@ -102,9 +109,9 @@ def show(_: Admin, session: SessionDep, endpoint_id: EndpointId) -> Response:
     response_class=Response,
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )
-def delete(_: Admin, session: WriteSessionDep, endpoint_id: EndpointId) -> Response:
+def delete(admin: Admin, session: WriteSessionDep, endpoint_id: EndpointId) -> Response:
     """Stop sending to an endpoint; what was waiting for it is dropped."""
-    delete_endpoint(session=session, endpoint_id=endpoint_id)
+    delete_endpoint(session=session, endpoint_id=endpoint_id, actor=admin.name, actor_key_id=admin.id)
     return Response(status_code=204)
 
 
@@ -115,10 +122,20 @@ def delete(_: Admin, session: WriteSessionDep, endpoint_id: EndpointId) -> Respo
     response_model=WebhookSecret,
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )
-def rotate(_: Admin, session: WriteSessionDep, endpoint_id: EndpointId) -> Response:
-    """A new secret; for a day, deliveries carry a signature by the old secret as well."""
-    row = rotate_secret(session=session, endpoint_id=endpoint_id)
-    assert row.previous_secret_until is not None
+def rotate(
+    admin: Admin,
+    session: WriteSessionDep,
+    endpoint_id: EndpointId,
+    end_previous: Annotated[
+        bool,
+        Query(description="End the old secret at once (it leaked) instead of letting it sign for a day as well."),
+    ] = False,
+) -> Response:
+    """A new secret; for a day, deliveries carry a signature by the old secret as well, unless
+    `end_previous=true`."""
+    row = rotate_secret(
+        session=session, endpoint_id=endpoint_id, end_previous=end_previous, actor=admin.name, actor_key_id=admin.id
+    )
     return json_response(WebhookSecret(secret=row.secret, previous_valid_until=row.previous_secret_until))
 
 
@@ -129,7 +146,13 @@ def rotate(_: Admin, session: WriteSessionDep, endpoint_id: EndpointId) -> Respo
     response_model=WebhookPublic,
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )
-def enable(request: Request, _: Admin, session: WriteSessionDep, endpoint_id: EndpointId) -> Response:
+def enable(request: Request, admin: Admin, session: WriteSessionDep, endpoint_id: EndpointId) -> Response:
     """Resume deliveries to an endpoint disabled after failures, from the event where it stopped."""
-    row = enable_endpoint(session=session, endpoint_id=endpoint_id, allow_loopback=_loopback(request))
+    row = enable_endpoint(
+        session=session,
+        endpoint_id=endpoint_id,
+        allow_loopback=_loopback(request),
+        actor=admin.name,
+        actor_key_id=admin.id,
+    )
     return json_response(_public(session, row))

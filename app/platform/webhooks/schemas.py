@@ -68,4 +68,6 @@ class WebhookSecret(BaseModel):
     """A new signing secret."""
 
     secret: str = Field(description="`whsec_…`: the new secret.")
-    previous_valid_until: datetime = Field(description="Until then deliveries carry a signature by the old one too.")
+    previous_valid_until: datetime | None = Field(
+        description="Until then deliveries carry a signature by the old one too; null when it ended at once."
+    )

@@ -158,7 +158,7 @@ class _Outage:
 async def run_deliveries(engine: Engine, settings: Settings) -> None:
     """A process's delivery loop: every WEBHOOK_POLL_SECONDS, a task for each due endpoint that this process
     is not already serving, so that a slow endpoint holds up no other endpoint and no later poll."""
-    courier = Courier(settings.webhook_timeout_seconds)
+    courier = Courier(settings.webhook_timeout_seconds, allow_loopback=settings.webhooks_allow_loopback)
     work = Deliveries(
         engine,
         courier.client,
