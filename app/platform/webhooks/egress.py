@@ -63,9 +63,10 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
     of DNS rebinding fail if httpx stops using it."""
 
     def __init__(self, *, allow_loopback: bool, resolver: Resolver = resolve) -> None:
-        super().__init__()
+        context = httpx.create_ssl_context()  # loaded once (the CA bundle), for both pools
+        super().__init__(verify=context)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=context,
             max_connections=100,
             max_keepalive_connections=20,
             keepalive_expiry=5.0,
