@@ -24,9 +24,9 @@ from app.content.service import published_content
 from app.core.config import get_settings
 from app.core.db import alembic_config, get_engine, migration_head, schema_version
 from app.core.errors import Conflict
-from app.core.server import BoundedHttpToolsProtocol
-from app.platform.keys.schemas import KeyCreate
-from app.platform.keys.service import KeyScope, create_key
+from app.core.protocol import BoundedHttpToolsProtocol
+from app.platform.access.keys.schemas import KeyCreate
+from app.platform.access.keys.service import KeyScope, create_key
 
 cli = typer.Typer(help="Back-pain guidance API.", no_args_is_help=True, add_completion=False)
 keys = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -185,7 +185,7 @@ def openapi() -> None:
 
     api = create_app().app
     assert isinstance(api, FastAPI)
-    api.state.snapshots.try_refresh()  # so that the document describes the ruleset the database serves
+    api.state.services.snapshots.try_refresh()  # so that the document describes the ruleset the database serves
     document = api.state.openapi_document()
     sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
 

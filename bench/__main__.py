@@ -30,9 +30,9 @@ from app.core.db import alembic_config, make_engine
 from app.serving.snapshot import SnapshotStore
 from bench.load import Result, run_load
 from seed.loader import item_id, load_seed
-from tests.conftest import make_key
-from tests.net import free_port
-from tests.triage.answers import answers
+from tests.helpers.answers import answers
+from tests.helpers.keys import make_key
+from tests.helpers.servers import free_port
 
 DETAIL = "/v1/conditions/back-spasms"
 LIST = "/v1/treatments"

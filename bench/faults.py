@@ -15,8 +15,9 @@ from collections.abc import Sequence
 
 import httpx
 
-from tests.conftest import make_key, migrate_and_seed
-from tests.net import served
+from tests.helpers.databases import migrate_and_seed
+from tests.helpers.keys import make_key
+from tests.helpers.servers import served
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

@@ -19,8 +19,9 @@ import orjson
 
 from app.core.config import Settings
 from app.main import create_app
-from tests.conftest import api_of, migrate_and_seed
-from tests.triage.answers import answers
+from tests.helpers.answers import answers
+from tests.helpers.apps import api_of
+from tests.helpers.databases import migrate_and_seed
 
 BODY = orjson.dumps({"answers": answers(started_after_strain=True)})
 
@@ -71,7 +72,7 @@ def main() -> None:
         url = f"sqlite:///{Path(tmp, 'bench.db')}"
         migrate_and_seed(url)
         app = create_app(Settings(database_url=url, rate_limit_anonymous_per_minute=10**9))
-        api_of(app).state.snapshots.refresh()
+        api_of(app).state.services.snapshots.refresh()
         for name, scope in (("condition detail GET", DETAIL), ("triage POST", TRIAGE)):
             asyncio.run(_calls(app, scope, 500))  # warm up
             batches = []

@@ -2,7 +2,7 @@
 the `limits` library would: one increment and one expiry read a request. `make bench ARGS=--plain`
 measures it beside the leased limits, for ADR 0002."""
 
-import app.platform.ratelimit as ratelimit
+import app.platform.access.ratelimit as ratelimit
 
 ratelimit.LEASE_FRACTION = 2**62  # every lease is one token, taken by the request that asked for it
 

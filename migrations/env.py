@@ -5,7 +5,9 @@ from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 import app.content.models
-import app.platform.models
+import app.platform.access.models
+import app.platform.audit
+import app.platform.editing.models
 import app.platform.webhooks.models
 import app.sync.models
 import app.triage.models  # noqa: F401  (these register the tables on SQLModel.metadata)

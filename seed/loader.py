@@ -25,14 +25,15 @@ from app.content.models import (
     Urgency,
 )
 from app.content.service import bump_content_version
+from app.platform.audit import AuditEvent
 from app.platform.editing import service as editing
 from app.platform.editing.documents import LINKED_TYPES, complete_document, dangling_references, document_of
-from app.platform.editing.feed import record_ruleset
-from app.platform.models import AuditEvent, ItemDraft
+from app.platform.editing.feed_records import record_ruleset
+from app.platform.editing.models import ItemDraft
 from app.sync.models import Change
 from app.triage.evaluation import VignetteFile
 from app.triage.ruleset import RulesetDocument, parse_ruleset_file
-from app.triage.service import store_ruleset
+from app.triage.storage import store_ruleset
 
 SEED_FILE = Path(__file__).with_name("content.yaml")
 TRIAGE_FILE = Path(__file__).with_name("triage.yaml")
@@ -182,7 +183,7 @@ def _row(kind: ItemType, item: SeedItem, review: SeedReview, now: datetime) -> I
 
 
 def _rates_treatments(session: Session) -> bool:
-    """Whether the database has the recommendations table: migrations older than 0010 run this loader too."""
+    """Whether the database has the recommendations table (the migration tests load schemas older than 0010)."""
     return inspect(session.connection()).has_table(ItemRecommendation.__tablename__)
 
 

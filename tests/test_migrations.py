@@ -1,25 +1,35 @@
-"""The migrations run up, down and up again on SQLite and PostgreSQL, and match the models."""
+"""The migrations run up, down and up again on SQLite and PostgreSQL, match the models, and stand alone:
+they bring a database loaded by an earlier release to what a new one gets, without the app or the seed."""
 
+import ast
+import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, SQLModel, col, select
 
-from app.content.models import ContentVersion, Item, ItemCode, ItemLink
+from app.content.models import ContentCounters, Item, ItemCode, ItemLink, ItemRecommendation
 from app.core.db import alembic_config, make_engine, migration_head, schema_is_current
-from app.platform.models import AuditEvent, ItemDraft
+from app.platform.audit import AuditEvent
+from app.platform.editing.models import ItemDraft
 from app.sync.models import Change
 from app.triage.models import TriageRuleset
-from app.triage.service import store_ruleset
-from seed.loader import SEED_FILE, TRIAGE_FILE, read_ruleset
-from tests.conftest import EmptyDatabase, seeded_at
+from app.triage.storage import store_ruleset
+from seed.loader import SEED_FILE, TRIAGE_FILE, load_seed, read_ruleset, read_seed
+from tests.helpers.databases import EmptyDatabase, seeded_at
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
 
 TABLES = {
     "alembic_version",
@@ -67,6 +77,29 @@ def test_migrations_match_the_models(databases: EmptyDatabase) -> None:
         engine.dispose()
     assert diff == []
     assert migration_head() == "0012"
+
+
+def _imports(path: Path) -> set[str]:
+    """The modules a file imports, anywhere in it; a relative import keeps its leading dots."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=path.name)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            found.add("." * node.level + (node.module or ""))
+    return found
+
+
+def test_the_migrations_import_neither_the_app_nor_the_seed() -> None:
+    """A migration runs on the schema of its day, and the app's and the seed's code follow today's: each
+    uses the standard library, Alembic, SQLAlchemy and its own data in migrations/data only."""
+    paths = sorted(MIGRATIONS.glob("*.py"))
+    assert len(paths) >= 12
+    allowed = {"alembic", "sqlalchemy", *sys.stdlib_module_names}
+    for path in paths:
+        roots = {module.split(".")[0] for module in _imports(path)}
+        assert not roots & {"app", "seed"}, f"{path.name} imports {sorted(roots & {'app', 'seed'})}"
+        assert roots <= allowed, f"{path.name} imports {sorted(roots - allowed)}"
 
 
 def test_published_items_get_drafts_history_and_feed_entries(databases: EmptyDatabase) -> None:
@@ -118,16 +151,52 @@ def test_published_items_get_drafts_history_and_feed_entries(databases: EmptyDat
             feed = session.exec(select(Change.slug, Change.action, Change.revision).order_by(col(Change.seq))).all()
             # By type, then slug; then the ruleset in force, which 0007 puts in the feed.
             assert feed == [("lifting", "upsert", 1), ("back-spasms", "upsert", 1), ("triage", "upsert", 3)]
-            counters = session.get(ContentVersion, 1)
+            counters = session.get(ContentCounters, 1)
             assert counters is not None
             assert (counters.version, counters.keys_version, counters.changes_floor) == (6, 0, 0)
     finally:
         engine.dispose()
 
 
-def test_the_clinical_release_corrects_a_database_seeded_before_it(databases: EmptyDatabase, tmp_path: Path) -> None:
-    """A database seeded with the earlier content and ruleset 1 gets the seed's ruleset and the corrections by
-    migration."""
+def without_todays_ruleset(session: Session) -> None:
+    """Take away the ruleset that the migrations load into an empty database (0004), and its feed entry
+    (0007): a database that an earlier release loaded held that release's ruleset instead."""
+    session.execute(text("DELETE FROM triage_ruleset"))
+    session.execute(text("DELETE FROM change WHERE type = 'ruleset'"))
+
+
+@contextmanager
+def loaded_at(
+    databases: EmptyDatabase,
+    revision: str,
+    *,
+    content: Path = SEED_FILE,
+    triage: Path = TRIAGE_FILE,
+    codes: bool = True,
+) -> Iterator[tuple[Config, Engine]]:
+    """A new database migrated to `revision` (0003 or later) and loaded there as a release of its day left
+    it, with that release's ruleset and items; yields its Alembic config and engine."""
+    url = databases.create()
+    config = alembic_config(url)
+    command.upgrade(config, revision)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            without_todays_ruleset(session)
+            if revision < "0008":
+                # Stored as those releases stored it: before 0007 with no feed entry, and before 0008
+                # there are no webhook tables for the seed to tell.
+                store_ruleset(session=session, document=read_ruleset(triage, read_seed(content)))
+            session.commit()
+            load_seed(session=session, path=content, triage=triage, codes=codes)
+        yield config, engine
+    finally:
+        engine.dispose()
+
+
+def release_2(tmp_path: Path) -> tuple[Path, Path]:
+    """The content and ruleset 1 of the release before 0004: an uncorrected treatment, the BASS 2018 source
+    that 0004 retires, and no keep-active."""
     content: dict[str, Any] = yaml.safe_load(SEED_FILE.read_text(encoding="utf-8"))
     ruleset: dict[str, Any] = yaml.safe_load(TRIAGE_FILE.read_text(encoding="utf-8"))
     cortisone = next(t for t in content["treatments"] if t["slug"] == "cortisone-injections")
@@ -143,9 +212,15 @@ def test_the_clinical_release_corrects_a_database_seeded_before_it(databases: Em
         level["treatments"] = [slug for slug in level.get("treatments", []) if slug != "keep-active"]
     (old_content := tmp_path / "content.yaml").write_text(yaml.safe_dump(content), encoding="utf-8")
     (old_ruleset := tmp_path / "triage.yaml").write_text(yaml.safe_dump(ruleset), encoding="utf-8")
+    return old_content, old_ruleset
 
+
+def test_the_clinical_release_corrects_a_database_seeded_before_it(databases: EmptyDatabase, tmp_path: Path) -> None:
+    """A database seeded with the earlier content and ruleset 1 gets the seed's ruleset and the corrections by
+    migration."""
+    old_content, old_ruleset = release_2(tmp_path)
     # Codes arrive in 0006.
-    with seeded_at(databases, "0003", path=old_content, triage=old_ruleset, codes=False) as (config, engine):
+    with loaded_at(databases, "0003", content=old_content, triage=old_ruleset, codes=False) as (config, engine):
         command.upgrade(config, "head")
         with Session(engine) as session:
             newest = session.exec(select(TriageRuleset.version).order_by(col(TriageRuleset.loaded_at).desc())).first()
@@ -211,12 +286,15 @@ def test_ruleset_3_reaches_a_database_serving_an_earlier_one(databases: EmptyDat
     engine = make_engine(url)
     try:
         with Session(engine) as session:
+            without_todays_ruleset(session)
             earlier = read_ruleset().model_copy(update={"version": 2})
             assert store_ruleset(session=session, document=earlier)
             session.commit()
         command.upgrade(config, "head")
         with Session(engine) as session:
             assert sorted(session.exec(select(TriageRuleset.version)).all()) == ["2", "3"]
+            newest = session.exec(select(TriageRuleset.version).order_by(col(TriageRuleset.loaded_at).desc())).first()
+            assert newest == "3"
             feed = session.exec(select(Change.slug, Change.action, Change.revision)).all()
             assert feed == [("triage", "upsert", 3)]
         command.downgrade(config, "0010")
@@ -264,3 +342,116 @@ def test_key_events_name_the_key_by_id_not_by_its_prefix(databases: EmptyDatabas
             )
     finally:
         engine.dispose()
+
+
+def earlier(tmp_path: Path, kind: str, slug: str, summary: str) -> Path:
+    """The seed's content with one item's summary as an earlier release had it."""
+    content: dict[str, Any] = yaml.safe_load(SEED_FILE.read_text(encoding="utf-8"))
+    next(item for item in content[kind] if item["slug"] == slug)["summary"] = summary
+    (path := tmp_path / "content.yaml").write_text(yaml.safe_dump(content), encoding="utf-8")
+    return path
+
+
+def ruleset_numbered(tmp_path: Path, version: int) -> Path:
+    """The seed's triage ruleset under an earlier version number."""
+    ruleset: dict[str, Any] = yaml.safe_load(TRIAGE_FILE.read_text(encoding="utf-8"))
+    ruleset["version"] = version
+    (path := tmp_path / "triage.yaml").write_text(yaml.safe_dump(ruleset), encoding="utf-8")
+    return path
+
+
+def published(engine: Engine, *, coded: bool = True, rated: bool = True) -> dict[str, Any]:
+    """What a database serves, each row named by type and slug: its items' columns (but their revision and
+    time), condition links, codes, recommendations, drafts and the ruleset in force. Without `coded` (before
+    0006) or `rated` (before 0010), the codes or the recommendations are left out."""
+    with Session(engine) as session:
+        items = session.exec(select(Item)).all()
+        named = {item.id: (item.type, item.slug) for item in items}
+        links = session.exec(select(ItemLink)).all()
+        codes = session.exec(select(ItemCode)).all() if coded else []
+        rows = session.exec(select(ItemRecommendation)).all() if rated else []
+        drafts = {
+            (draft.type, draft.slug): (
+                draft.status,
+                {name: value for name, value in (draft.published or {}).items() if coded or name != "codes"},
+            )
+            for draft in session.exec(select(ItemDraft))
+        }
+        ruleset = session.exec(select(TriageRuleset).order_by(col(TriageRuleset.loaded_at).desc())).first()
+        assert ruleset is not None
+        return {
+            "items": {named[item.id]: item.model_dump(exclude={"revision", "updated_at"}) for item in items},
+            "links": sorted((named[link.condition_id], named[link.item_id]) for link in links),
+            "codes": sorted(
+                (named[code.item_id], code.position, code.system, code.code, code.display) for code in codes
+            ),
+            "recommendations": sorted(
+                (named[row.item_id], row.recommendation, row.source, row.locator) for row in rows
+            ),
+            "drafts": drafts,
+            "ruleset": (ruleset.version, ruleset.document),
+        }
+
+
+def feed_of(engine: Engine) -> dict[tuple[str, str], tuple[str, int]]:
+    with Session(engine) as session:
+        return {(change.type, change.slug): (change.action, change.revision) for change in session.exec(select(Change))}
+
+
+@pytest.mark.parametrize("migration", ["0004", "0006", "0007", "0009", "0010", "0011"])
+def test_each_data_migration_brings_an_earlier_database_to_what_a_new_one_publishes(
+    databases: EmptyDatabase, tmp_path: Path, migration: str
+) -> None:
+    """Loaded by the release before a data migration, a database upgraded to it publishes what one seeded today
+    does (what arrives later aside), the audit log naming the migration for exactly what it changed; upgraded
+    through head, it publishes the same, each item in the feed at its revision."""
+
+    def edited(*slugs: str) -> set[tuple[str, str]]:
+        return {(slug, action) for slug in slugs for action in ("update", "publish")}
+
+    before = {"0004": "0003", "0006": "0005", "0007": "0006", "0009": "0008", "0010": "0009", "0011": "0010"}
+    content, triage, codes, deleted = SEED_FILE, TRIAGE_FILE, True, set()
+    if migration == "0004":
+        (content, triage), codes = release_2(tmp_path), False
+        deleted = {("source", "bass-cauda-equina-2018")}
+        changed = edited("cortisone-injections", "bladder-or-bowel-change") | {("bass-cauda-equina-2018", "delete")}
+    elif migration == "0006":
+        codes = False  # they arrive with 0006
+        changed = edited("back-spasms", "fever", "unexplained-weight-loss")
+    elif migration == "0009":
+        content = earlier(tmp_path, "treatments", "stop-activity", "Stop the thing that caused it.")
+        changed = edited("stop-activity")
+    elif migration == "0010":
+        content = earlier(tmp_path, "treatments", "heat", "Heat cures back pain.")
+        changed = edited(*(treatment.slug for treatment in read_seed().treatments))  # each gets its recommendation
+    elif migration == "0011":
+        triage = ruleset_numbered(tmp_path, 2)
+        changed = set()
+    else:  # 0007 puts the ruleset in the feed, and audits nothing
+        changed = set()
+
+    fresh = make_engine(databases.create_seeded())
+    try:
+        with loaded_at(databases, before[migration], content=content, triage=triage, codes=codes) as (config, engine):
+            # What the migration itself brings, later ones aside: today's content, but for codes before 0006
+            # and recommendations before 0010.
+            command.upgrade(config, migration)
+            coded, rated = migration >= "0006", migration >= "0010"
+            assert published(engine, coded=coded, rated=rated) == published(fresh, coded=coded, rated=rated)
+            with Session(engine) as session:
+                by_migration = session.exec(
+                    select(AuditEvent.slug, AuditEvent.action).where(AuditEvent.actor == f"migration {migration}")
+                ).all()
+                assert {(slug, action) for slug, action in by_migration} == changed
+            command.upgrade(config, "head")
+            assert published(engine) == published(fresh)
+            with Session(engine) as session:
+                shown = {(item.type, item.slug): ("upsert", item.revision) for item in session.exec(select(Item))}
+            feed = feed_of(engine)
+            assert {key: entry for key, entry in feed.items() if entry[0] == "upsert"} == {
+                **shown,
+                ("ruleset", "triage"): ("upsert", 3),
+            }
+            assert {key for key, entry in feed.items() if entry[0] == "delete"} == deleted
+    finally:
+        fresh.dispose()

@@ -3,6 +3,7 @@
 import tempfile
 from typing import Any
 
+import pytest
 import schemathesis
 from schemathesis import engine
 from schemathesis.config import SchemathesisConfig
@@ -13,8 +14,11 @@ from sqlmodel import Session
 from app.core.config import Settings
 from app.core.db import make_engine
 from app.main import create_app
-from app.platform.keys.service import KeyScope, create_key
-from tests.conftest import api_of, migrate_and_seed
+from app.platform.access.keys.service import KeyScope, create_key
+from tests.helpers.apps import api_of
+from tests.helpers.databases import migrate_and_seed
+
+pytestmark = pytest.mark.slow
 
 # 409 and 412 are answers about the current state (a slug in use, a stale If-Match). If-Match is
 # required by the document, so a schema-valid request always sends it: 428 is not accepted.
@@ -77,8 +81,8 @@ def _seeded_app() -> tuple[Any, str]:
         )
     engine.dispose()
     app = create_app(Settings(database_url=url, rate_limit_anonymous_per_minute=1_000_000))
-    api_of(app).state.snapshots.refresh()
-    api_of(app).state.keyring.refresh()
+    api_of(app).state.services.snapshots.refresh()
+    api_of(app).state.services.keyring.refresh()
     return app, key
 
 

@@ -1,14 +1,17 @@
 """schema.org (JSON-LD) forms of published items, for search engines and host pages."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from app.content.codes import SYSTEM_NAMES
+from app.content.items import ItemJson, ItemKey, Lookup, lookup_in
 from app.content.queries import COLLECTION_OF
 from app.core.config import Settings
+from app.core.representation import compact_json
 
-JSONLD_MEDIA_TYPE = b"application/ld+json; charset=utf-8"
+# Details come as JSON or, on request, as schema.org JSON-LD.
+DETAIL_VARY = b"Accept, Accept-Encoding"
 # Sites paste JSON-LD into <script type="application/ld+json">, where "</script>" in a string would
 # end the element. These characters only occur inside JSON strings, so escaping them keeps the JSON.
 _HTML_SAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
@@ -58,9 +61,8 @@ _GUIDELINE_WORDS = {
     "consider": "Consider: it may help some people",
     "not_recommended": "Not recommended: the guideline advises against it",
 }
-ItemJson = dict[str, Any]
-# Looks up a published item by type and slug; None when it is not published.
-Lookup = Callable[[str, str], ItemJson | None]
+# A schema.org document, or a part of one, as it is built.
+Document = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,7 @@ class Publisher:
     def of(cls, settings: Settings) -> "Publisher":
         return cls(settings.publisher_name, settings.publisher_url, settings.content_license)
 
-    def organization(self) -> ItemJson:
+    def organization(self) -> Document:
         return _compact({"@type": "Organization", "name": self.name, "url": self.url})
 
 
@@ -91,7 +93,7 @@ def schema_type(item: ItemJson) -> str:
     return ENTITY_TYPES[item["type"]]
 
 
-def linked_data(item: ItemJson, *, lookup: Lookup, publisher: Publisher, base: str) -> ItemJson:
+def linked_data(item: ItemJson, *, lookup: Lookup, publisher: Publisher, base: str) -> Document:
     """The schema.org document for one published item; `base` is the API's public address."""
     if item["type"] == "source":
         return {"@context": "https://schema.org", **_creative_work(item), "@id": f"{base}/v1/sources/{item['slug']}"}
@@ -124,9 +126,9 @@ def linked_data(item: ItemJson, *, lookup: Lookup, publisher: Publisher, base: s
     )
 
 
-def _entity(item: ItemJson, *, lookup: Lookup, base: str) -> ItemJson:
+def _entity(item: ItemJson, *, lookup: Lookup, base: str) -> Document:
     url = page_url(base, item["type"], item["slug"])
-    entity: ItemJson = {
+    entity: Document = {
         "@type": schema_type(item),
         "@id": f"{url}#about",
         "url": url,
@@ -138,7 +140,7 @@ def _entity(item: ItemJson, *, lookup: Lookup, base: str) -> ItemJson:
         entity["code"] = [_code(code) for code in item.get("codes", ())] or None
     if item["type"] == "condition":
 
-        def linked(kind: str, key: str, summaries: list[ItemJson] | None = None) -> list[ItemJson]:
+        def linked(kind: str, key: str, summaries: list[ItemJson] | None = None) -> list[Document]:
             chosen = item[key] if summaries is None else summaries
             return [_mention(found, base) for s in chosen if (found := lookup(kind, s["slug"])) is not None]
 
@@ -166,7 +168,7 @@ def _advised_against(item: ItemJson | None) -> bool:
     return item is not None and item.get("recommendation") == "not_recommended"
 
 
-def _guideline(item: ItemJson, *, subject: str, lookup: Lookup) -> ItemJson | None:
+def _guideline(item: ItemJson, *, subject: str, lookup: Lookup) -> Document | None:
     """What the cited guideline says of a treatment: a MedicalGuidelineRecommendation with its strength,
     or a MedicalGuidelineContraindication when it advises against it; None when nothing is cited."""
     rating, cited = item.get("recommendation"), item.get("recommendation_source")
@@ -187,7 +189,7 @@ def _guideline(item: ItemJson, *, subject: str, lookup: Lookup) -> ItemJson | No
     )
 
 
-def _code(code: ItemJson) -> ItemJson:
+def _code(code: ItemJson) -> Document:
     return {
         "@type": "MedicalCode",
         "codeValue": code["code"],
@@ -195,9 +197,9 @@ def _code(code: ItemJson) -> ItemJson:
     }
 
 
-def _mention(item: ItemJson, base: str) -> ItemJson:
+def _mention(item: ItemJson, base: str) -> Document:
     url = page_url(base, item["type"], item["slug"])
-    mention: ItemJson = {"@type": schema_type(item), "@id": f"{url}#about", "url": url, "name": item["name"]}
+    mention: Document = {"@type": schema_type(item), "@id": f"{url}#about", "url": url, "name": item["name"]}
     mention["text" if mention["@type"] == "HowToTip" else "description"] = item["summary"]
     if item["type"] == "symptom" and item.get("red_flag") and item.get("codes"):
         mention["code"] = [_code(code) for code in item["codes"]]
@@ -212,11 +214,11 @@ def _locators(item: ItemJson, source: str) -> list[str]:
     return list(dict.fromkeys(c["locator"] for c in item["sources"] if c["source"] == source))
 
 
-def _citation(source: ItemJson, sections: list[str]) -> ItemJson:
+def _citation(source: ItemJson, sections: list[str]) -> Document:
     return _compact({**_creative_work(source), "description": "Sections: " + "; ".join(sections)})
 
 
-def _creative_work(source: ItemJson) -> ItemJson:
+def _creative_work(source: ItemJson) -> Document:
     return _compact(
         {
             "@type": "CreativeWork",
@@ -229,6 +231,11 @@ def _creative_work(source: ItemJson) -> ItemJson:
     )
 
 
-def _compact(document: Mapping[str, Any]) -> ItemJson:
+def _compact(document: Mapping[str, Any]) -> Document:
     """Drop unknown (None) and empty values, which schema.org readers treat as absent anyway."""
     return {key: value for key, value in document.items() if value not in (None, [], "")}
+
+
+def linked_data_json(items: Mapping[ItemKey, ItemJson], item: ItemJson, *, publisher: Publisher, base: str) -> bytes:
+    """An item's schema.org document as JSON text, the published `items` linked from it, safe inside HTML."""
+    return html_safe(compact_json(linked_data(item, lookup=lookup_in(items), publisher=publisher, base=base)))

@@ -111,7 +111,7 @@ class ItemRecommendation(SQLModel, table=True):
     locator: str = Field(max_length=200)
 
 
-class ContentVersion(SQLModel, table=True):
+class ContentCounters(SQLModel, table=True):
     """A single row of counters: published content, API keys, and the oldest change the feed serves."""
 
     __tablename__ = "content_version"

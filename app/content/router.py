@@ -1,11 +1,12 @@
 """The documented read API for content; the snapshot answers, these routes are the contract."""
 
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol, cast
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
+from app.content.documents import Published, guide_representation, linked_data_representation
 from app.content.jsonld import Publisher
 from app.content.models import SLUG_MAX_LENGTH, SLUG_PATTERN
 from app.content.queries import PARAMETERS, Filters, ListQuery, filters_dependency, unknown_parameters
@@ -17,11 +18,13 @@ from app.content.schemas import (
     TreatmentPublic,
 )
 from app.core.cursors import CURSOR_MAX_LENGTH, CURSOR_PATTERN
+from app.core.deps import ServicesDep, public_base, settings
 from app.core.edge import NEGOTIATED
 from app.core.errors import problem_responses
-from app.core.http import INT32, PreparedResponse, Representation, accepts, cached_responses, public_base, represent
+from app.core.media import HTML, accepts
+from app.core.openapi_docs import INT32, cached_responses
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from app.core.served import current_snapshot
+from app.core.representation import PreparedResponse, Representation, represent
 
 router = APIRouter(prefix="/v1", tags=["content"])
 
@@ -45,19 +48,21 @@ CursorQuery = Annotated[
 ]
 
 
-class ContentView(Protocol):
-    """What the content routes read from the snapshot in memory."""
+class ContentView(Published, Protocol):
+    """What the content routes read from the snapshot in memory: prepared lists and details, and the
+    parsed items their JSON-LD and pages are made from."""
 
     def page(self, collection: str, query: ListQuery) -> Representation: ...
 
     def detail(self, collection: str, slug: str) -> Representation: ...
 
-    def linked_data(self, collection: str, slug: str, *, publisher: Publisher, base: str) -> Representation: ...
 
-    def guide(self, collection: str, slug: str, *, publisher: Publisher, base: str) -> Representation: ...
+def content_view(services: ServicesDep) -> ContentView:
+    """The snapshot in memory, read as this domain's view (`app.serving.views` checks that it is one)."""
+    return cast(ContentView, services.snapshot())
 
 
-SnapshotDep = Annotated[ContentView, Depends(current_snapshot)]
+ContentDep = Annotated[ContentView, Depends(content_view)]
 
 _LINK: dict[str, Any] = {
     "Link": {"description": 'The next page, as `<url>; rel="next"`.', "schema": {"type": "string", "maxLength": 2000}}
@@ -96,7 +101,7 @@ def _add_collection(collection: str, noun: str, model: type[BaseModel]) -> None:
     )
     async def list_items(
         request: Request,
-        snapshot: SnapshotDep,
+        snapshot: ContentDep,
         chosen: Annotated[Filters, Depends(filters)],
         limit: LimitQuery = DEFAULT_LIMIT,
         cursor: CursorQuery = None,
@@ -112,10 +117,12 @@ def _add_collection(collection: str, noun: str, model: type[BaseModel]) -> None:
         response_model=model,
         responses={**cached_responses(), **problem_responses(404, 422, 503)},
     )
-    async def get_item(request: Request, snapshot: SnapshotDep, slug: SlugPath) -> PreparedResponse:
+    async def get_item(request: Request, snapshot: ContentDep, slug: SlugPath) -> PreparedResponse:
         if accepts(request.headers.get("accept"), NEGOTIATED):
-            publisher = Publisher.of(request.app.state.settings)
-            linked = snapshot.linked_data(collection, slug, publisher=publisher, base=public_base(request))
+            publisher = Publisher.of(settings(request))
+            linked = linked_data_representation(
+                snapshot, collection, slug, publisher=publisher, base=public_base(request)
+            )
             return represent(linked, request.headers.raw)
         return represent(snapshot.detail(collection, slug), request.headers.raw)
 
@@ -141,19 +148,18 @@ pages = APIRouter(tags=["content"])
     response_class=HTMLResponse,
     responses={
         **cached_responses(
-            {"content": {"text/html": {"schema": {"type": "string", "maxLength": 1048576}}}, "description": "The page."}
+            {"content": {HTML: {"schema": {"type": "string", "maxLength": 1048576}}}, "description": "The page."}
         ),
         **problem_responses(404, 422, 503),
     },
 )
 async def get_guide_page(
     request: Request,
-    snapshot: SnapshotDep,
+    snapshot: ContentDep,
     collection: Annotated[Literal["conditions", "causes", "symptoms", "treatments"], Path(description="The list.")],
     slug: SlugPath,
 ) -> PreparedResponse:
     """The item's page, under a strict Content-Security-Policy."""
-    publisher = Publisher.of(request.app.state.settings)
-    return represent(
-        snapshot.guide(collection, slug, publisher=publisher, base=public_base(request)), request.headers.raw
-    )
+    publisher = Publisher.of(settings(request))
+    page = guide_representation(snapshot, collection, slug, publisher=publisher, base=public_base(request))
+    return represent(page, request.headers.raw)

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app.content.codes import Code
 from app.content.models import (
     CauseCategory,
-    ContentVersion,
+    ContentCounters,
     Item,
     ItemCode,
     ItemLink,
@@ -84,13 +84,13 @@ def public_item(model: BaseModel) -> dict[str, Any]:
 
 def content_version(*, session: Session) -> int:
     """The number that changes whenever published content changes."""
-    row = session.get(ContentVersion, 1)
+    row = session.get(ContentCounters, 1)
     return row.version if row else 0
 
 
-def counters(*, session: Session) -> ContentVersion:
+def counters(*, session: Session) -> ContentCounters:
     """The one row of counters that workers poll (content, keys, the feed's floor), made when missing."""
-    row = session.get(ContentVersion, 1) or ContentVersion(id=1, version=0)
+    row = session.get(ContentCounters, 1) or ContentCounters(id=1, version=0)
     session.add(row)
     return row
 
@@ -198,7 +198,7 @@ def _source(item: Item, cited_for: list[CitedFor]) -> SourcePublic:
 
 def published_content(*, session: Session) -> PublishedContent:
     """Load every published item, its relations and the change feed, as of one moment."""
-    counters = session.get(ContentVersion, 1)
+    counters = session.get(ContentCounters, 1)
     version = counters.version if counters else 0
     rows = session.exec(select(Item).order_by(Item.slug)).all()
     links = session.exec(select(ItemLink.condition_id, ItemLink.item_id)).all()

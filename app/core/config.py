@@ -145,6 +145,11 @@ class Settings(BaseSettings):
         default=None, description="URL of the licence the content is offered under, for the JSON-LD output."
     )
 
+    @property
+    def trusted_proxies(self) -> list[str]:
+        """FORWARDED_ALLOW_IPS as a list."""
+        return [host.strip() for host in self.forwarded_allow_ips.split(",") if host.strip()]
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
 from app.core.config import Settings, get_settings
+from app.core.deps import services
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -57,13 +58,13 @@ def read_consistently(session: Session) -> None:
 
 def get_session(request: Request) -> Iterator[Session]:
     """A session on the app's engine, for reads."""
-    with Session(request.app.state.engine) as session:
+    with Session(services(request).engine) as session:
         yield session
 
 
 def get_write_session(request: Request) -> Iterator[Session]:
     """A session whose first transaction writes; the service commits it."""
-    with Session(request.app.state.engine) as session:
+    with Session(services(request).engine) as session:
         session.connection(execution_options={_WRITES: True})
         yield session
 
@@ -81,7 +82,7 @@ def get_engine() -> Engine:
 
 def alembic_config(url: str | None = None) -> "Config":
     """Alembic configuration from pyproject.toml, pointed at the given database URL."""
-    from alembic.config import Config  # alembic costs a serving worker about 9 MB: imported when needed
+    from alembic.config import Config  # here: a serving worker that never migrates does not load alembic
 
     config = Config(toml_file=str(PROJECT_ROOT / "pyproject.toml"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))

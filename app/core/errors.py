@@ -13,7 +13,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
+from app.core.media import PROBLEM_JSON
+
 logger = logging.getLogger("app.errors")
 
 
@@ -150,7 +151,7 @@ def problem_response(
     # A problem describes this request at this moment: no cache on the way may keep it (a CDN would
     # otherwise cache a 404 heuristically, and serve it after the item is published).
     headers = {"Cache-Control": "no-store", **(headers or {})}
-    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def error_response(exc: AppError) -> Response:
@@ -237,7 +238,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "model": Problem,
             "description": _DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
             "content": {
-                PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}, "example": _example(status)}
+                PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}, "example": _example(status)}
             },
         }
         for status in statuses

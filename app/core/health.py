@@ -5,8 +5,10 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from app.core.db import schema_is_current
+from app.core.deps import services
 from app.core.errors import ServiceUnavailable, problem_responses
-from app.core.http import PreparedResponse, Representation, represent
+from app.core.media import JSON
+from app.core.representation import PreparedResponse, Representation, represent
 
 router = APIRouter(tags=["health"])
 
@@ -20,7 +22,7 @@ def _status(request: Request, body: dict[str, str]) -> PreparedResponse:
 @router.get(
     "/healthz",
     summary="Liveness",
-    responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
+    responses={200: {"content": {JSON: {"example": {"status": "ok"}}}}},
 )
 async def check_health(request: Request) -> PreparedResponse:
     """Answers while the process is up; never touches the database."""
@@ -31,14 +33,14 @@ async def check_health(request: Request) -> PreparedResponse:
     "/readyz",
     summary="Readiness",
     responses={
-        200: {"content": {"application/json": {"example": {"status": "ready"}}}},
+        200: {"content": {JSON: {"example": {"status": "ready"}}}},
         **problem_responses(503),
     },
 )
 async def check_readiness(request: Request) -> PreparedResponse:
     """200 only when the database answers and its schema is at the newest migration."""
     try:
-        current = await run_in_threadpool(schema_is_current, request.app.state.engine)
+        current = await run_in_threadpool(schema_is_current, services(request).engine)
     except Exception:
         raise ServiceUnavailable("The database is not reachable.") from None
     if not current:

@@ -13,7 +13,8 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 logger = logging.getLogger("app.watchdog")
 
@@ -70,3 +71,17 @@ class Watchdog:
                 handler.flush()
         finally:
             self._end(EXIT_CODE)
+
+
+@asynccontextmanager
+async def watching(stall_seconds: float) -> AsyncIterator[None]:
+    """A watchdog on the running loop while the context lasts; none when `stall_seconds` is 0."""
+    if not stall_seconds:
+        yield
+        return
+    watchdog = Watchdog(stall_seconds)
+    watchdog.start(asyncio.get_running_loop())
+    try:
+        yield
+    finally:
+        watchdog.stop()

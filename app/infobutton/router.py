@@ -1,42 +1,47 @@
 """GET /v1/infobutton: the HL7 Infobutton URL-based request, answered as MedlinePlus Connect answers it."""
 
 from collections.abc import Callable, Hashable
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol, cast
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from app.content.codes import OIDS, SYSTEM_NAMES, parse_token, token
+from app.content.items import ItemJson, lookup_in
 from app.content.queries import COLLECTION_OF
+from app.core.deps import ServicesDep, public_base
+from app.core.deps import settings as app_settings
 from app.core.errors import InvalidInput, NotFound, problem_responses
-from app.core.http import Representation, cached_responses, public_base, represent
-from app.core.served import current_snapshot
+from app.core.media import HTML, JSON, XML, content_type
+from app.core.openapi_docs import cached_responses
+from app.core.representation import Representation, represent
 from app.core.text import TEXT_PATTERN
-from app.infobutton.feed import XML_MEDIA_TYPE, Entry, atom, entries, json_feed
-from app.infobutton.feed import Request as Asked
+from app.infobutton.knowledge import Entry, atom, entries, json_feed
+from app.infobutton.knowledge import Request as Asked
+from app.infobutton.matches import Findable, items_named, items_with_code
 
 router = APIRouter(prefix="/v1", tags=["infobutton"])
-ItemJson = dict[str, Any]
+_XML = content_type(XML)
 ResponseType = Literal["text/xml", "application/json", "text/html"]
 _NAMED_LIMIT = 5
 
 
-class InfobuttonView(Protocol):
-    """What the Infobutton route reads from the snapshot in memory."""
+class InfobuttonView(Findable, Protocol):
+    """What the Infobutton route reads from the snapshot in memory: the parsed items, their codes and the
+    search index, and the memo its feeds are kept in."""
 
     cache_control: bytes
-
-    def detail(self, collection: str, slug: str) -> Representation: ...
-
-    def coded(self, wanted: str) -> list[ItemJson]: ...
-
-    def named(self, text: str, *, limit: int) -> list[ItemJson]: ...
 
     def memo(self, key: Hashable, build: Callable[[], Representation]) -> Representation: ...
 
 
-SnapshotDep = Annotated[InfobuttonView, Depends(current_snapshot)]
+def infobutton_view(services: ServicesDep) -> InfobuttonView:
+    """The snapshot in memory, read as this domain's view (`app.serving.views` checks that it is one)."""
+    return cast(InfobuttonView, services.snapshot())
+
+
+InfobuttonDep = Annotated[InfobuttonView, Depends(infobutton_view)]
 
 _FEED_EXAMPLE = {
     "feed": {
@@ -62,12 +67,12 @@ _FEED_EXAMPLE = {
                     {
                         "href": "https://api.example.org/guide/conditions/back-spasms",
                         "rel": "alternate",
-                        "type": "text/html",
+                        "type": HTML,
                     },
                     {
                         "href": "https://api.example.org/v1/conditions/back-spasms",
                         "rel": "related",
-                        "type": "application/json",
+                        "type": JSON,
                     },
                 ],
                 "id": {"_value": "https://api.example.org/v1/conditions/back-spasms"},
@@ -104,11 +109,11 @@ The content is in English; the feed says so in its `lang`.""",
             {
                 "description": "The knowledge response: an Atom feed (`text/xml`, the default) or its JSON form.",
                 "content": {
-                    "application/json": {
+                    JSON: {
                         "schema": {"type": "object", "additionalProperties": True},
                         "example": _FEED_EXAMPLE,
                     },
-                    "text/xml": {"schema": {"type": "string", "maxLength": 1048576}},
+                    XML: {"schema": {"type": "string", "maxLength": 1048576}},
                 },
             }
         ),
@@ -121,7 +126,7 @@ The content is in English; the feed says so in its `lang`.""",
 )
 async def get_infobutton(
     request: Request,
-    snapshot: SnapshotDep,
+    snapshot: InfobuttonDep,
     code: Annotated[
         str | None, _parameter("mainSearchCriteria.v.c", "The code, e.g. `M62.830`.", max_length=40)
     ] = None,
@@ -165,25 +170,19 @@ async def get_infobutton(
     """Guidance for a clinical code, as an Atom feed, its JSON form, or a redirect to the best page; a feed
     is built once per request and content version (the memo), lookup included."""
     asked = Asked(code=code, code_system=code_system, display_name=display_name, recipient=recipient, language=language)
-    if response_type == "text/html":
+    if response_type == HTML:
         items = _find(snapshot, asked)
         if not items:
             raise NotFound("No guidance matches this request.")
         best = items[0]
         return Response(status_code=303, headers={"Location": f"/guide/{COLLECTION_OF[best['type']]}/{best['slug']}"})
-    settings = request.app.state.settings
+    settings = app_settings(request)
     base = public_base(request)
     system = OIDS.get(code_system or "")
 
     def build() -> Representation:
-        def source(slug: str) -> ItemJson | None:
-            try:
-                found: ItemJson = orjson.loads(snapshot.detail("sources", slug).identity.body)
-            except NotFound:
-                return None
-            return found
-
-        found: list[Entry] = entries(_find(snapshot, asked), base=base, source=source)
+        lookup = lookup_in(snapshot.items)
+        found: list[Entry] = entries(_find(snapshot, asked), base=base, source=lambda slug: lookup("source", slug))
         meta = {
             "title": "Back-pain guidance",
             "publisher": settings.publisher_name,
@@ -193,11 +192,11 @@ async def get_infobutton(
             "updated": max((entry.updated for entry in found), default="2000-01-01T00:00:00Z"),
         }
         name = SYSTEM_NAMES.get(system or "")
-        if response_type == "application/json":
+        if response_type == JSON:
             feed = orjson.dumps(json_feed(found, asked, meta=meta, system_name=name))
             return Representation.build(feed, cache_control=snapshot.cache_control)
         body = atom(found, asked, meta=meta, system_name=name)
-        return Representation.build(body, media_type=XML_MEDIA_TYPE, cache_control=snapshot.cache_control)
+        return Representation.build(body, media_type=_XML, cache_control=snapshot.cache_control)
 
     chosen = snapshot.memo(("infobutton", asked, response_type, base, request.url.query), build)
     return represent(chosen, request.headers.raw)
@@ -211,7 +210,7 @@ def _find(snapshot: InfobuttonView, asked: Asked) -> list[ItemJson]:
                 "Give mainSearchCriteria.v.c with mainSearchCriteria.v.cs, or mainSearchCriteria.v.dn.",
                 errors=[{"loc": ["query", "mainSearchCriteria.v.c"], "msg": "field required"}],
             )
-        return snapshot.named(asked.display_name, limit=_NAMED_LIMIT)
+        return items_named(snapshot, asked.display_name, limit=_NAMED_LIMIT)
     if asked.code_system is None:
         raise InvalidInput(
             "A code needs its code system.",
@@ -220,4 +219,4 @@ def _find(snapshot: InfobuttonView, asked: Asked) -> list[ItemJson]:
     system = OIDS.get(asked.code_system)
     if system is None:
         return []
-    return snapshot.coded(parse_token(token(system, asked.code), loc=("query", "mainSearchCriteria.v.c")))
+    return items_with_code(snapshot, parse_token(token(system, asked.code), loc=("query", "mainSearchCriteria.v.c")))

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from Stemmer import Stemmer as Snowball
 
-from app.core.http import compact_json
+from app.core.representation import compact_json
 
 _WORD = re.compile(r"[a-z0-9]+")
 # Where a word appears decides how much it counts: a match in the name outranks any in the body.
@@ -130,6 +130,7 @@ class SearchIndex:
 
     hits: list[bytes] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
+    slugs: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     red_flags: list[bool] = field(default_factory=list)
     postings: dict[str, tuple[array[int], array[int]]] = field(default_factory=dict)
@@ -142,6 +143,7 @@ class SearchIndex:
         hit = {"type": kind, "slug": item["slug"], "name": item["name"], "summary": item["summary"]}
         self.hits.append(compact_json(hit))
         self.kinds.append(kind)
+        self.slugs.append(item["slug"])
         self.names.append(str(item["name"]).lower())
         self.red_flags.append(item.get("red_flag") is True)
         weights: dict[str, int] = {}
@@ -160,6 +162,14 @@ class SearchIndex:
             posting[1].append(weight)
 
     def search(self, query: str, *, kind: str | None, limit: int) -> list[bytes]:
+        """The hits (`{type, slug, name, summary}` as JSON) of the best items, as `_ranked` orders them."""
+        return [self.hits[i] for i in self._ranked(query, kind=kind, limit=limit)]
+
+    def matches(self, query: str, *, kind: str | None, limit: int) -> list[tuple[str, str]]:
+        """The type and slug of the best items, as `_ranked` orders them."""
+        return [(self.kinds[i], self.slugs[i]) for i in self._ranked(query, kind=kind, limit=limit)]
+
+    def _ranked(self, query: str, *, kind: str | None, limit: int) -> list[int]:
         """Items matching every word of the query (itself, a synonym, or the word a typo meant): those
         matching every word in their name first; within each, guidance before the sources it cites, red
         flags first, then by weight and name."""
@@ -188,7 +198,7 @@ class SearchIndex:
                 self.names[i],
             ),
         )
-        return [self.hits[i] for i in ranked[:limit]]
+        return ranked[:limit]
 
     def _matches(self, group: list[tuple[tuple[str, ...], int]]) -> dict[int, int]:
         """Items matching any alternative of one query word, scored by their best; a word that matches

@@ -1,14 +1,16 @@
 """GET /v1/search: ranked hits across every published item."""
 
-from typing import Annotated, Protocol
+from typing import Annotated, Protocol, cast
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from app.content.models import ItemType
+from app.core.deps import ServicesDep
 from app.core.errors import problem_responses
-from app.core.http import INT32, PreparedResponse, Representation, cached_responses, represent
+from app.core.media import JSON
+from app.core.openapi_docs import INT32, cached_responses
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from app.core.served import current_snapshot
+from app.core.representation import PreparedResponse, Representation, represent
 from app.core.text import TEXT_PATTERN
 
 router = APIRouter(prefix="/v1", tags=["search"])
@@ -20,7 +22,12 @@ class Searchable(Protocol):
     def search_results(self, query: str, *, kind: str | None, limit: int) -> Representation: ...
 
 
-SnapshotDep = Annotated[Searchable, Depends(current_snapshot)]
+def searchable(services: ServicesDep) -> Searchable:
+    """The snapshot in memory, read as this domain's view (`app.serving.views` checks that it is one)."""
+    return cast(Searchable, services.snapshot())
+
+
+SearchDep = Annotated[Searchable, Depends(searchable)]
 
 _HITS_EXAMPLE = {
     "data": [
@@ -40,7 +47,7 @@ _HITS_EXAMPLE = {
     responses={
         **cached_responses(
             {
-                "content": {"application/json": {"example": _HITS_EXAMPLE}},
+                "content": {JSON: {"example": _HITS_EXAMPLE}},
                 "description": "Hits, best first: `{data: [{type, slug, name, summary}]}`; `{data: []}` when none.",
             }
         ),
@@ -49,7 +56,7 @@ _HITS_EXAMPLE = {
 )
 async def search_content(
     request: Request,
-    snapshot: SnapshotDep,
+    snapshot: SearchDep,
     q: Annotated[
         str,
         Query(min_length=1, max_length=200, pattern=TEXT_PATTERN, description="Words to find; word forms match."),

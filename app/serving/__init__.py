@@ -1,1 +1,2 @@
-"""The in-memory snapshot that composes content, search, triage and sync for the fast path."""
+"""Serving from memory: the snapshot that composes content, search, triage and sync, the views the routes read
+it through, the refresher that keeps it and the key ring current, and the fast path's stages."""

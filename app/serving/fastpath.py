@@ -1,15 +1,20 @@
 """The fast path: hot GETs and triage POSTs answered straight from the snapshot, ahead of the framework."""
 
+from collections.abc import Awaitable
 from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
 from app.content.queries import COLLECTIONS, FILTERS, PARAMETERS, ListQuery
-from app.core.edge import BodyResponder, FastResponder
+from app.core.edge import Exchange, Stage
 from app.core.errors import AppError
-from app.core.http import Headers, Representation, media_type
+from app.core.media import JSON, media_type
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from app.serving.snapshot import SnapshotStore
+from app.core.representation import Representation
+from app.serving.snapshot import Snapshot, SnapshotStore
+from app.triage.router import TRIAGE_PATH
+
+_JSON = JSON.encode()
 
 
 def _strict_query(collection: str, query_string: bytes) -> ListQuery | None:
@@ -38,46 +43,61 @@ def _strict_query(collection: str, query_string: bytes) -> ListQuery | None:
     )
 
 
-def snapshot_responder(store: SnapshotStore) -> FastResponder:
-    """A fast responder over the store's current snapshot."""
+def _prepared_get(snapshot: Snapshot | None, scope: Scope) -> Representation | None:
+    """The prepared representation of a GET, if the snapshot holds one for its path and query."""
+    path: str = scope["path"]
+    if snapshot is None or not path.startswith("/v1/"):
+        return None
+    found = snapshot.details.get(path)
+    if found is not None:
+        return found
+    query_string: bytes = scope["query_string"]
+    if not query_string:
+        return snapshot.first_pages.get(path[4:])
+    collection = path[4:]
+    if collection not in COLLECTIONS:
+        return None
+    query = _strict_query(collection, query_string)
+    if query is None:
+        return None
+    try:
+        return snapshot.page(collection, query)
+    except AppError:
+        return None
 
-    def respond(scope: Scope) -> Representation | None:
-        snapshot = store.current
-        path: str = scope["path"]
-        if snapshot is None or not path.startswith("/v1/"):
+
+def prepared_gets(store: SnapshotStore) -> Stage:
+    """Hot GETs (details, first pages, plain list queries) answered from the snapshot's prepared bytes,
+    with their ETags and gzip variants; a request for another representation goes on to the routes."""
+
+    def stage(exchange: Exchange) -> Awaitable[int] | None:
+        if exchange.scope["method"] != "GET" or exchange.negotiated:
             return None
-        found = snapshot.details.get(path)
-        if found is not None:
-            return found
-        query_string: bytes = scope["query_string"]
-        if not query_string:
-            return snapshot.first_pages.get(path[4:])
-        collection = path[4:]
-        if collection not in COLLECTIONS:
+        prepared = _prepared_get(store.current, exchange.scope)
+        if prepared is None:
             return None
-        query = _strict_query(collection, query_string)
-        if query is None:
+        return exchange.reply(*prepared.select(exchange.if_none_match, exchange.accept_encoding))
+
+    return stage
+
+
+def prepared_triage(store: SnapshotStore) -> Stage:
+    """A well-formed triage POST (a JSON body already read) answered by the ruleset in memory; anything
+    else (another JSON type, a body the strict reader must judge) goes on to the route."""
+
+    def stage(exchange: Exchange) -> Awaitable[int] | None:
+        scope = exchange.scope
+        if exchange.body is None or scope["method"] != "POST" or scope["path"] != TRIAGE_PATH:
             return None
-        try:
-            return snapshot.page(collection, query)
-        except AppError:
-            return None
-
-    return respond
-
-
-def triage_responder(store: SnapshotStore) -> BodyResponder:
-    """Answers a well-formed triage POST without the framework; anything else goes to the route."""
-
-    def respond(scope: Scope, body: bytes) -> tuple[int, Headers, bytes] | None:
         snapshot = store.current
         if snapshot is None or snapshot.triage is None:
             return None
-        if media_type(scope["headers"]) != b"application/json":  # other JSON types go to the route
+        if media_type(scope["headers"]) != _JSON:
             return None
         try:
-            return snapshot.triage.answer(body)
-        except AppError:
+            answered = snapshot.triage.answer(exchange.body)
+        except AppError:  # the route words the refusal, in the form the client asked for
             return None
+        return exchange.reply(*answered)
 
-    return respond
+    return stage

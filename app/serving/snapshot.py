@@ -6,35 +6,30 @@ import logging
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from threading import Lock
-from typing import Any
 from urllib.parse import urlencode
 
 import orjson
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.content.codes import ancestors, token
-from app.content.jsonld import JSONLD_MEDIA_TYPE, ItemJson, Publisher, html_safe, linked_data
+from app.content.items import ItemJson, ItemKey, code_tokens, not_found
+from app.content.jsonld import DETAIL_VARY
 from app.content.models import ItemType
-from app.content.pages import guide_page
 from app.content.queries import COLLECTION_OF, COLLECTIONS, ListQuery
 from app.content.service import PublishedContent, content_version, published_content
 from app.core.cursors import decode_cursor, encode_cursor
 from app.core.db import read_consistently
-from app.core.errors import NotFound
-from app.core.http import REVALIDATE_CACHE_CONTROL, Representation, compact_json
-from app.core.pages import content_security_policy
+from app.core.outage import Outage
+from app.core.representation import REVALIDATE_CACHE_CONTROL, Representation, compact_json
 from app.search.index import SearchIndex
 from app.sync.feed import RULESET_TYPE, Entry, Feed, encode_position
 from app.sync.models import Change
 from app.sync.service import published_changes
 from app.triage.regions import LocalServices
-from app.triage.service import Triage, load_triage
+from app.triage.served import ServedTriage, load_triage
 
 logger = logging.getLogger("app.snapshot")
 
-# Details come as JSON or, on request, as schema.org JSON-LD.
-DETAIL_VARY = b"Accept, Accept-Encoding"
 # Pages and search results are memoised per query until about this many bytes are kept, then
 # the memo starts over.
 _PAGE_CACHE_BYTES = 16 * 1024 * 1024
@@ -51,7 +46,7 @@ class _Listed:
     facets: Mapping[str, frozenset[str]]
 
 
-def _facets(item: dict[str, Any]) -> dict[str, frozenset[str]]:
+def _facets(item: ItemJson) -> dict[str, frozenset[str]]:
     facets = {"condition": frozenset(item.get("conditions", ()))}
     if "category" in item:
         facets["category"] = frozenset({str(item["category"])})
@@ -59,35 +54,24 @@ def _facets(item: dict[str, Any]) -> dict[str, frozenset[str]]:
         facets["red_flag"] = frozenset({"true" if item["red_flag"] else "false"})
     if item.get("recommendation") is not None:
         facets["recommendation"] = frozenset({str(item["recommendation"])})
-    # A code matches itself and, for ICD, every category above it: a query for M62.83 finds M62.830.
-    facets["code"] = frozenset(
-        token(code["system"], found)
-        for code in item.get("codes", ())
-        for found in ancestors(code["system"], code["code"])
-    )
+    facets["code"] = code_tokens(item)
     return facets
-
-
-_TYPE_ORDER = {"condition": 0, "symptom": 1, "treatment": 3}
-_URGENCY_ORDER = {"emergency": 0, "urgent": 1}
-
-
-def _reading_order(item: ItemJson) -> tuple[int, int, str]:
-    rank = _TYPE_ORDER.get(item["type"], 4) + (1 if item["type"] == "symptom" and not item.get("red_flag") else 0)
-    return rank, _URGENCY_ORDER.get(item.get("urgency") or "", 2), item["name"]
 
 
 @dataclass
 class Snapshot:
-    """Everything a worker serves for one content version."""
+    """Everything a worker serves for one content version: prepared representations, and the parsed items
+    the domains build other documents from."""
 
     version: int
     details: dict[str, Representation]
     listings: dict[str, list[_Listed]]
+    items: Mapping[ItemKey, ItemJson]  # each published item as the JSON its details were serialised from
+    items_by_code: Mapping[str, Sequence[ItemKey]]  # per `system|code` token (ICD categories too), in list order
     search: SearchIndex
     feed: Feed
     cache_control: bytes  # of published content, from the settings
-    triage: Triage | None = None
+    triage: ServedTriage | None = None
     first_pages: dict[str, Representation] = field(init=False)
     _pages: dict[Hashable, Representation] = field(default_factory=dict)
     _page_bytes: int = 0
@@ -101,7 +85,7 @@ class Snapshot:
         changes: Sequence[Change] = (),
         changes_floor: int = 0,
         cache_control: bytes,
-        make_triage: Callable[[dict[str, dict[str, str]], dict[str, list[dict[str, str]]]], Triage | None] = (
+        make_triage: Callable[[dict[str, dict[str, str]], dict[str, list[dict[str, str]]]], ServedTriage | None] = (
             lambda _treatments, _codes: None
         ),
     ) -> "Snapshot":
@@ -109,6 +93,8 @@ class Snapshot:
         with the treatments and codes it shows."""
         details: dict[str, Representation] = {}
         listings: dict[str, list[_Listed]] = {}
+        items: dict[ItemKey, ItemJson] = {}
+        items_by_code: dict[str, list[ItemKey]] = {}
         treatments: dict[str, dict[str, str]] = {}
         symptom_codes: dict[str, list[dict[str, str]]] = {}
         search = SearchIndex()
@@ -119,7 +105,11 @@ class Snapshot:
                 details[f"/v1/{collection}/{item['slug']}"] = Representation.build(
                     body, vary=DETAIL_VARY, cache_control=cache_control
                 )
-                listings[collection].append(_Listed(str(item["slug"]), body, _facets(item)))
+                facets = _facets(item)
+                listings[collection].append(_Listed(str(item["slug"]), body, facets))
+                items[collection, item["slug"]] = item
+                for code in facets["code"]:
+                    items_by_code.setdefault(code, []).append((collection, item["slug"]))
                 search.add(kind.value, item)
                 if kind == ItemType.treatment:
                     treatments[item["slug"]] = {k: item[k] for k in ("slug", "name", "summary", "category", "cautions")}
@@ -141,7 +131,7 @@ class Snapshot:
             if (found := item_of(change)) is not None or change.action != "upsert"
         ]
         feed = Feed(entries, changes_floor)
-        return cls(content.version, details, listings, search, feed, cache_control, triage)
+        return cls(content.version, details, listings, items, items_by_code, search, feed, cache_control, triage)
 
     def export(self) -> Representation:
         """Every published item in one document, with the sync cursor that follows it."""
@@ -165,62 +155,8 @@ class Snapshot:
         """The prepared detail of one item; NotFound when nothing has that slug."""
         found = self.details.get(f"/v1/{collection}/{slug}")
         if found is None:
-            raise NotFound(f"No {COLLECTIONS[collection].value} has the slug '{slug}'.")
+            raise not_found(collection, slug)
         return found
-
-    def _lookup(self, kind: str, found: str) -> ItemJson | None:
-        prepared = self.details.get(f"/v1/{COLLECTION_OF[kind]}/{found}")
-        return None if prepared is None else orjson.loads(prepared.identity.body)
-
-    def _linked_data(self, collection: str, slug: str, *, publisher: Publisher, base: str) -> bytes:
-        detail = self.detail(collection, slug)
-        document = linked_data(orjson.loads(detail.identity.body), lookup=self._lookup, publisher=publisher, base=base)
-        return html_safe(compact_json(document))
-
-    def linked_data(self, collection: str, slug: str, *, publisher: Publisher, base: str) -> Representation:
-        """The schema.org JSON-LD form of one item; NotFound when nothing has that slug."""
-
-        def build() -> Representation:
-            body = self._linked_data(collection, slug, publisher=publisher, base=base)
-            return Representation.build(
-                body, media_type=JSONLD_MEDIA_TYPE, vary=DETAIL_VARY, cache_control=self.cache_control
-            )
-
-        return self.memo(("jsonld", collection, slug, publisher, base), build)
-
-    def guide(self, collection: str, slug: str, *, publisher: Publisher, base: str) -> Representation:
-        """The HTML page of one item, its JSON-LD inside; NotFound when nothing has that slug."""
-
-        def build() -> Representation:
-            item = orjson.loads(self.detail(collection, slug).identity.body)
-            page = guide_page(
-                item,
-                lookup=self._lookup,
-                linked_data=self._linked_data(collection, slug, publisher=publisher, base=base),
-            )
-            return Representation.build(
-                page,
-                media_type=b"text/html; charset=utf-8",
-                extra_headers=[(b"content-security-policy", content_security_policy(page))],
-                cache_control=self.cache_control,
-            )
-
-        return self.memo(("guide", collection, slug, publisher, base), build)
-
-    def coded(self, wanted: str) -> list[ItemJson]:
-        """Published conditions, symptoms and treatments with this `system|code` token: the condition
-        first, then red flags (emergencies first), other symptoms, and treatments."""
-        found: list[ItemJson] = []
-        for collection in ("conditions", "symptoms", "treatments"):
-            found += [orjson.loads(e.json) for e in self.listings[collection] if wanted in e.facets.get("code", ())]
-        return sorted(found, key=_reading_order)
-
-    def named(self, text: str, *, limit: int) -> list[ItemJson]:
-        """Published items whose words match, best first, as search ranks them."""
-        hits = [orjson.loads(hit) for hit in self.search.search(text, kind=None, limit=limit * 2)]
-        hits = [hit for hit in hits if hit["type"] != "source"][:limit]
-        found = [self.details.get(f"/v1/{COLLECTION_OF[hit['type']]}/{hit['slug']}") for hit in hits]
-        return [orjson.loads(rep.identity.body) for rep in found if rep is not None]
 
     def __post_init__(self) -> None:
         # The list as requested without parameters is the most common list request.
@@ -284,7 +220,11 @@ class SnapshotStore:
         self.cache_control = cache_control
         self.local = local
         self.current: Snapshot | None = None
-        self.failing = False
+        self.outage = Outage(
+            logger,
+            began="content refresh failed, serving the snapshot in memory: %s",
+            ended="content refresh recovered",
+        )
 
     def refresh(self) -> bool:
         """Rebuild when the database has a newer version; True when it rebuilt."""
@@ -294,8 +234,8 @@ class SnapshotStore:
                 return False
             changes, floor = published_changes(session=session)
             # Loading and building make tens of thousands of objects that all live on: the collector
-            # would walk them again and again as they pile up (about 40 % of a 10,000-item build) and
-            # find nothing to free, so it waits until the snapshot is built.
+            # would walk them again and again as they pile up and find nothing to free, so it waits
+            # until the snapshot is built.
             collecting = gc.isenabled()
             gc.disable()
             try:
@@ -326,10 +266,6 @@ class SnapshotStore:
         try:
             self.refresh()
         except Exception as exc:
-            if not self.failing:  # once per outage, not once per poll
-                logger.warning("content refresh failed, serving the snapshot in memory: %s", type(exc).__name__)
-            self.failing = True
+            self.outage.failed(exc)
         else:
-            if self.failing:
-                logger.warning("content refresh recovered")
-            self.failing = False
+            self.outage.answered()

@@ -1,1 +1,1 @@
-"""Mobile sync: the change feed (the `change` table and its readers), the export and the changes."""
+"""Mobile sync: the change feed (the `change` table and its readers; editing writes it), the export and the changes."""

@@ -1,13 +1,14 @@
 """Mobile sync: GET /v1/export for a first launch, then GET /v1/changes for what changed since."""
 
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, cast
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from app.core.cursors import CURSOR_MAX_LENGTH, CURSOR_PATTERN
+from app.core.deps import ServicesDep
 from app.core.errors import problem_responses
-from app.core.http import INT32, PreparedResponse, Representation, cached_responses, represent
-from app.core.served import current_snapshot
+from app.core.openapi_docs import INT32, cached_responses
+from app.core.representation import PreparedResponse, Representation, represent
 from app.sync.feed import CHANGES_DEFAULT_LIMIT, CHANGES_MAX_LIMIT, decode_position
 from app.sync.schemas import ChangesPage, Export
 
@@ -22,7 +23,12 @@ class SyncView(Protocol):
     def changes(self, since: int | None, limit: int) -> Representation: ...
 
 
-SnapshotDep = Annotated[SyncView, Depends(current_snapshot)]
+def sync_view(services: ServicesDep) -> SyncView:
+    """The snapshot in memory, read as this domain's view (`app.serving.views` checks that it is one)."""
+    return cast(SyncView, services.snapshot())
+
+
+SyncDep = Annotated[SyncView, Depends(sync_view)]
 
 
 def _ok(description: str) -> dict[str, Any]:
@@ -44,7 +50,7 @@ def _ok(description: str) -> dict[str, Any]:
         **problem_responses(503),
     },
 )
-async def export_content(request: Request, snapshot: SnapshotDep) -> PreparedResponse:
+async def export_content(request: Request, snapshot: SyncDep) -> PreparedResponse:
     """One document with every published item, for a mobile app's first launch."""
     return represent(snapshot.export(), request.headers.raw)
 
@@ -67,7 +73,7 @@ async def export_content(request: Request, snapshot: SnapshotDep) -> PreparedRes
 )
 async def list_changes(
     request: Request,
-    snapshot: SnapshotDep,
+    snapshot: SyncDep,
     since: Annotated[
         str | None,
         Query(

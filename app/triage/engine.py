@@ -61,7 +61,7 @@ class Fired(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Engine:
+class CompiledRuleset:
     """A ruleset compiled for evaluation: questions in step order, rules in questionnaire order."""
 
     document: RulesetDocument
@@ -142,7 +142,7 @@ def _unsure_rules(document: RulesetDocument, questions: tuple[QuestionSpec, ...]
     return made
 
 
-def compile_ruleset(document: RulesetDocument) -> Engine:
+def compile_ruleset(document: RulesetDocument) -> CompiledRuleset:
     """Order the questions by step and the rules by their first part's place; RulesetRefused when the
     ruleset needs a newer engine."""
     if document.engine_version > ENGINE_VERSION:
@@ -179,7 +179,7 @@ def compile_ruleset(document: RulesetDocument) -> Engine:
         if rule.opened_by is not None:
             by_opening.setdefault(rule.opened_by, []).append(place)
     as_yes = {step.step for step in document.steps if step.unsure.as_yes}
-    return Engine(
+    return CompiledRuleset(
         document=document,
         questions=questions,
         rank=rank,
@@ -209,7 +209,7 @@ def _invalid(loc: str | None, msg: str) -> dict[str, Any]:
     return {"loc": ["body", "answers", *([loc] if loc else [])], "msg": msg}
 
 
-def parse_answers(engine: Engine, raw: object) -> dict[str, Answer]:
+def parse_answers(engine: CompiledRuleset, raw: object) -> dict[str, Answer]:
     """Strictly typed answers, null meaning unanswered; InvalidInput names each bad one."""
     if not isinstance(raw, dict):
         raise InvalidInput("`answers` must be an object.", errors=[_invalid(None, "must be an object")])
@@ -271,7 +271,7 @@ def strength(test: _Test, answers: Mapping[str, Answer], as_yes: frozenset[str])
     return OUTRIGHT if (answer < value if kind == _LT else answer >= value) else NOT
 
 
-def holds(engine: Engine, terms: Iterable[Term], answers: Mapping[str, Answer]) -> bool:
+def holds(engine: CompiledRuleset, terms: Iterable[Term], answers: Mapping[str, Answer]) -> bool:
     """Whether every term holds, outright or through "unsure" (for what a yes or an "unsure" changes:
     treatments left out, sentences added, services named)."""
     tests = engine.modifier_tests
@@ -289,7 +289,7 @@ def _fires(rule: Rule, answers: Mapping[str, Answer], as_yes: frozenset[str]) ->
     return weakest
 
 
-def parts(engine: Engine, fired: Fired | Rule, answers: Mapping[str, Answer]) -> list[str]:
+def parts(engine: CompiledRuleset, fired: Fired | Rule, answers: Mapping[str, Answer]) -> list[str]:
     """The questions whose answers made the rule fire, in the rule's order; of an `any`, the parts that
     hold best (outright before through "unsure")."""
     rule = fired.rule if isinstance(fired, Fired) else fired
@@ -308,13 +308,13 @@ def parts(engine: Engine, fired: Fired | Rule, answers: Mapping[str, Answer]) ->
     return held
 
 
-def asked(engine: Engine, question: QuestionSpec, answers: Mapping[str, Answer]) -> bool:
+def asked(engine: CompiledRuleset, question: QuestionSpec, answers: Mapping[str, Answer]) -> bool:
     """Whether the question is asked: it has no `ask_if`, or its condition holds (a yes or an "unsure")."""
     condition = engine.asked_if.get(question.id)
     return condition is None or strength(condition, answers, engine.unsure_as_yes) != NOT
 
 
-def assess(engine: Engine, answers: Mapping[str, Answer]) -> Assessment:
+def assess(engine: CompiledRuleset, answers: Mapping[str, Answer]) -> Assessment:
     """Fire every rule whose terms all hold; the most urgent fired rule sets the level."""
     as_yes = engine.unsure_as_yes
     # Most answers are no, and most rules start with a yes (or an "unsure") to one question: only the

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.triage.engine import Engine, assess, parse_answers
+from app.triage.engine import CompiledRuleset, assess, parse_answers
 
 
 class Vignette(BaseModel):
@@ -154,7 +154,7 @@ class Report:
         return "\n".join(lines)
 
 
-def evaluate(engine: Engine, vignettes: Sequence[Vignette]) -> Report:
+def evaluate(engine: CompiledRuleset, vignettes: Sequence[Vignette]) -> Report:
     """Assess every vignette's answers with the engine."""
     outcomes = []
     for vignette in vignettes:

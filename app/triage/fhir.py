@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.core.errors import AppError, InvalidInput
-from app.triage.engine import Answer, Engine
+from app.triage.engine import Answer, CompiledRuleset
 from app.triage.ruleset import Term
 
 QUESTIONNAIRE_ID = "back-pain-triage"
@@ -48,7 +48,7 @@ Codes = Mapping[str, Sequence[Mapping[str, str]]]
 
 
 def fhir_questionnaire(
-    engine: Engine, *, base: str, publisher: str, loaded: datetime | None, question_codes: Codes
+    engine: CompiledRuleset, *, base: str, publisher: str, loaded: datetime | None, question_codes: Codes
 ) -> dict[str, Any]:
     """One group item per step; each question an item whose linkId is its id, coded where a code exists."""
     document = engine.document
@@ -118,7 +118,9 @@ def _enable_when(condition: Term) -> dict[str, Any]:
     return {"enableWhen": when, "enableBehavior": "any"}
 
 
-def code_system(kind: str, engine: Engine, *, base: str, publisher: str, say: Callable[[str], str]) -> dict[str, Any]:
+def code_system(
+    kind: str, engine: CompiledRuleset, *, base: str, publisher: str, say: Callable[[str], str]
+) -> dict[str, Any]:
     """The code system of triage levels (`level`) or of timeframes (`timeframe`) that results use; `say`
     words a level's advice for no region in particular."""
     document = engine.document
@@ -183,7 +185,7 @@ def _walk(items: object, loc: list[str | int]) -> list[tuple[dict[str, Any], lis
     return found
 
 
-def response_answers(engine: Engine, resource: Mapping[str, Any], *, base: str) -> dict[str, Any]:
+def response_answers(engine: CompiledRuleset, resource: Mapping[str, Any], *, base: str) -> dict[str, Any]:
     """The answers of a QuestionnaireResponse to this questionnaire, in the JSON form's shape; InvalidInput
     names each item that does not exist, is answered twice or has the wrong type of answer."""
     canonical, _, version = str(resource.get("questionnaire", "")).partition("|")

@@ -2,40 +2,36 @@
 
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Annotated, Protocol, cast
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from app import __version__
+from app.core.deps import ServicesDep, public_base, settings
 from app.core.errors import ServiceUnavailable, UnsupportedMediaType, problem_responses
-from app.core.http import (
+from app.core.media import FHIR_JSON, JAVASCRIPT, accepts, is_fhir, is_json
+from app.core.openapi_docs import cached_responses, text_file_doc
+from app.core.representation import (
     JavaScriptResponse,
     PreparedResponse,
     Representation,
-    accepts,
-    cached_responses,
-    is_fhir,
-    is_json,
-    public_base,
     represent,
     script_representation,
-    text_file_doc,
 )
-from app.core.served import current_snapshot
 from app.triage.fhir import QUESTIONNAIRE_ID
-from app.triage.openapi import request_body
+from app.triage.fhir_replies import answer_fhir, fhir_resource
+from app.triage.request_schema import request_body
 from app.triage.schemas import Questionnaire, TriageResult
-from app.triage.service import Triage
+from app.triage.served import ServedTriage
 
 router = APIRouter(prefix="/v1/triage", tags=["triage"])
-FHIR = "application/fhir+json"
 
 
 class FhirResponse(Response):
     """A FHIR JSON resource (for OpenAPI's media type)."""
 
-    media_type = FHIR
+    media_type = FHIR_JSON
 
 
 TRIAGE_PATH = "/v1/triage"
@@ -44,17 +40,18 @@ TRIAGE_PATH = "/v1/triage"
 class TriageView(Protocol):
     """What the triage routes read from the snapshot in memory."""
 
-    triage: Triage | None
+    triage: ServedTriage | None
 
 
-def current_triage(snapshot: Annotated[TriageView, Depends(current_snapshot)]) -> Triage:
-    """The ruleset in force; 503 until one is loaded."""
+def current_triage(services: ServicesDep) -> ServedTriage:
+    """The ruleset in force; 503 until one is loaded (`app.serving.views` checks the snapshot is a TriageView)."""
+    snapshot = cast(TriageView, services.snapshot())
     if snapshot.triage is None:
         raise ServiceUnavailable("The triage ruleset is not loaded yet; try again shortly.")
     return snapshot.triage
 
 
-TriageDep = Annotated[Triage, Depends(current_triage)]
+TriageDep = Annotated[ServedTriage, Depends(current_triage)]
 
 
 @router.get(
@@ -67,13 +64,13 @@ TriageDep = Annotated[Triage, Depends(current_triage)]
 )
 async def get_questionnaire(request: Request, triage: TriageDep) -> PreparedResponse:
     """The questions in three steps, red flags first; a FHIR R4 Questionnaire with Accept: application/fhir+json."""
-    if accepts(request.headers.get("accept"), FHIR):
+    if accepts(request.headers.get("accept"), FHIR_JSON):
         return represent(_fhir(request, triage, "questionnaire"), request.headers.raw)
     return represent(triage.questionnaire, request.headers.raw)
 
 
-def _fhir(request: Request, triage: Triage, kind: str) -> Representation:
-    return triage.fhir(kind, base=public_base(request), publisher=request.app.state.settings.publisher_name)
+def _fhir(request: Request, triage: ServedTriage, kind: str) -> Representation:
+    return fhir_resource(triage, kind, base=public_base(request), publisher=settings(request).publisher_name)
 
 
 @router.post(
@@ -98,8 +95,9 @@ async def assess_triage(request: Request, triage: TriageDep) -> PreparedResponse
     questionnaire, assessed exactly as its JSON form would be; with `Accept: application/fhir+json`, the
     result is a GuidanceResponse and a refusal is an OperationOutcome."""
     if is_fhir(request.headers.raw):
-        fhir_out = accepts(request.headers.get("accept"), FHIR)
-        return PreparedResponse(*triage.answer_fhir(await request.body(), base=public_base(request), fhir_out=fhir_out))
+        fhir_out = accepts(request.headers.get("accept"), FHIR_JSON)
+        body = await request.body()
+        return PreparedResponse(*answer_fhir(triage, body, base=public_base(request), fhir_out=fhir_out))
     if not is_json(request.headers.raw):
         raise UnsupportedMediaType(
             "Send the answers as application/json, or a QuestionnaireResponse as application/fhir+json."
@@ -108,7 +106,7 @@ async def assess_triage(request: Request, triage: TriageDep) -> PreparedResponse
 
 
 fhir_router = APIRouter(prefix="/fhir", tags=["fhir"])
-_FHIR_RESOURCE = {"content": {"application/fhir+json": {"schema": {"type": "object", "additionalProperties": True}}}}
+_FHIR_RESOURCE = {"content": {FHIR_JSON: {"schema": {"type": "object", "additionalProperties": True}}}}
 
 
 @fhir_router.get(
@@ -160,7 +158,7 @@ engine_router = APIRouter(tags=["triage"])
     response_class=JavaScriptResponse,
     responses=cached_responses(
         text_file_doc(
-            "text/javascript",
+            JAVASCRIPT,
             "A dependency-free ES module: `assess(ruleset, answers, {region, treatments, now, knownVersion})`"
             " gives the result `POST /v1/triage` would, from the `ruleset` of /v1/export. It throws"
             " `RulesetRefused` for a ruleset it cannot evaluate in full (a newer `engine_version`, an unknown"

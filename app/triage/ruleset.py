@@ -255,53 +255,101 @@ class RulesetDocument(_Strict):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Self:
-        levels = {level.id for level in self.levels}
-        steps = {step.step for step in self.steps}
-        if len(levels) != len(self.levels) or len(steps) != len(self.steps):
-            raise ValueError("level ids and step numbers must be unique")
-        questions = {q.id: q for q in self.questions}
-        if len(questions) != len(self.questions):
-            raise ValueError("question ids must be unique")
-        if len({r.code for r in self.regions}) != len(self.regions):
-            raise ValueError("region codes must be unique")
-        for step in self.steps:
-            if step.unsure.level is not None and step.unsure.level not in levels:
-                raise ValueError(f"step {step.step}: unknown unsure level {step.unsure.level}")
-        if self.combined_unsure_level is not None and self.combined_unsure_level not in levels:
-            raise ValueError(f"unknown combined_unsure_level {self.combined_unsure_level}")
-        for question in self.questions:
-            if question.step not in steps:
-                raise ValueError(f"question {question.id} is in unknown step {question.step}")
-            if question.unsure is not None and question.unsure.level not in levels:
-                raise ValueError(f"question {question.id}: unknown unsure level {question.unsure.level}")
-            if question.ask_if is not None:
-                _check_term(f"ask_if of {question.id}", question.ask_if, questions)
-        for old, new in self.replaced.items():
-            if old in questions or not new or set(new) - set(questions):
-                raise ValueError(f"replaced question {old} must be gone and replaced by known questions")
-        for modifier in (*self.exclusions, *self.additions, *((self.maternity,) if self.maternity else ())):
-            for term in modifier.when:
-                _check_term("a modifier", term, questions)
-        rule_ids = {rule.id for rule in self.rules}
-        if len(rule_ids) != len(self.rules):
-            raise ValueError("rule ids must be unique")
-        for addition in self.additions:
-            if set(addition.levels) - levels or set(addition.unless) - rule_ids:
-                raise ValueError(f"addition {addition.text!r} names an unknown level or rule")
-        for level in self.levels:
-            for condition in level.advice_when:
-                if condition not in questions or questions[condition].type != "bool":
-                    raise ValueError(f"level {level.id}: advice_when needs a bool question, not {condition}")
-        for rule in self.rules:
-            if rule.level not in levels:
-                raise ValueError(f"rule {rule.id} has unknown level {rule.level}")
-            for term in rule.when:
-                _check_term(rule.id, term, questions)
-        for text in self.texts():
-            unknown = set(_PLACEHOLDER.findall(text)) - PLACEHOLDERS
-            if unknown:
-                raise ValueError(f"unknown placeholder {sorted(unknown)} in: {text}")
+        levels, steps, questions = _unique_ids(self)
+        _check_unsure_levels(self, levels)
+        _check_questions(self, levels, steps, questions)
+        _check_replaced(self, questions)
+        _check_modifiers(self, questions)
+        rule_ids = _unique_rule_ids(self)
+        _check_additions(self, levels, rule_ids)
+        _check_advice_when(self, questions)
+        _check_rules(self, levels, questions)
+        _check_placeholders(self)
         return self
+
+
+def _unique_ids(document: RulesetDocument) -> tuple[set[str], set[int], dict[str, QuestionSpec]]:
+    """The level ids, step numbers and questions by id; ValueError when one of them, or a region code, is
+    given twice."""
+    levels = {level.id for level in document.levels}
+    steps = {step.step for step in document.steps}
+    if len(levels) != len(document.levels) or len(steps) != len(document.steps):
+        raise ValueError("level ids and step numbers must be unique")
+    questions = {q.id: q for q in document.questions}
+    if len(questions) != len(document.questions):
+        raise ValueError("question ids must be unique")
+    if len({r.code for r in document.regions}) != len(document.regions):
+        raise ValueError("region codes must be unique")
+    return levels, steps, questions
+
+
+def _check_unsure_levels(document: RulesetDocument, levels: set[str]) -> None:
+    for step in document.steps:
+        if step.unsure.level is not None and step.unsure.level not in levels:
+            raise ValueError(f"step {step.step}: unknown unsure level {step.unsure.level}")
+    if document.combined_unsure_level is not None and document.combined_unsure_level not in levels:
+        raise ValueError(f"unknown combined_unsure_level {document.combined_unsure_level}")
+
+
+def _check_questions(
+    document: RulesetDocument, levels: set[str], steps: set[int], questions: dict[str, QuestionSpec]
+) -> None:
+    for question in document.questions:
+        if question.step not in steps:
+            raise ValueError(f"question {question.id} is in unknown step {question.step}")
+        if question.unsure is not None and question.unsure.level not in levels:
+            raise ValueError(f"question {question.id}: unknown unsure level {question.unsure.level}")
+        if question.ask_if is not None:
+            _check_term(f"ask_if of {question.id}", question.ask_if, questions)
+
+
+def _check_replaced(document: RulesetDocument, questions: dict[str, QuestionSpec]) -> None:
+    for old, new in document.replaced.items():
+        if old in questions or not new or set(new) - set(questions):
+            raise ValueError(f"replaced question {old} must be gone and replaced by known questions")
+
+
+def _check_modifiers(document: RulesetDocument, questions: dict[str, QuestionSpec]) -> None:
+    """The terms of exclusions, additions and the maternity condition test known questions."""
+    maternity = (document.maternity,) if document.maternity else ()
+    for modifier in (*document.exclusions, *document.additions, *maternity):
+        for term in modifier.when:
+            _check_term("a modifier", term, questions)
+
+
+def _unique_rule_ids(document: RulesetDocument) -> set[str]:
+    rule_ids = {rule.id for rule in document.rules}
+    if len(rule_ids) != len(document.rules):
+        raise ValueError("rule ids must be unique")
+    return rule_ids
+
+
+def _check_additions(document: RulesetDocument, levels: set[str], rule_ids: set[str]) -> None:
+    for addition in document.additions:
+        if set(addition.levels) - levels or set(addition.unless) - rule_ids:
+            raise ValueError(f"addition {addition.text!r} names an unknown level or rule")
+
+
+def _check_advice_when(document: RulesetDocument, questions: dict[str, QuestionSpec]) -> None:
+    for level in document.levels:
+        for condition in level.advice_when:
+            if condition not in questions or questions[condition].type != "bool":
+                raise ValueError(f"level {level.id}: advice_when needs a bool question, not {condition}")
+
+
+def _check_rules(document: RulesetDocument, levels: set[str], questions: dict[str, QuestionSpec]) -> None:
+    for rule in document.rules:
+        if rule.level not in levels:
+            raise ValueError(f"rule {rule.id} has unknown level {rule.level}")
+        for term in rule.when:
+            _check_term(rule.id, term, questions)
+
+
+def _check_placeholders(document: RulesetDocument) -> None:
+    for text in document.texts():
+        unknown = set(_PLACEHOLDER.findall(text)) - PLACEHOLDERS
+        if unknown:
+            raise ValueError(f"unknown placeholder {sorted(unknown)} in: {text}")
 
 
 def _check_term(rule: str, term: Term, questions: dict[str, QuestionSpec]) -> None:

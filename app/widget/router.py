@@ -7,23 +7,25 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app import __version__
-from app.core.http import (
+from app.core.deps import settings
+from app.core.html import content_security_policy, templates
+from app.core.media import HTML, JAVASCRIPT, content_type
+from app.core.openapi_docs import cached_responses, text_file_doc
+from app.core.representation import (
     JavaScriptResponse,
     PreparedResponse,
     Representation,
-    cached_responses,
     public_cache_control,
     represent,
     script_representation,
-    text_file_doc,
 )
-from app.core.pages import content_security_policy
 
 router = APIRouter(tags=["widget"])
 
 # Part of the script's ETag: the package version, raised with every release.
 WIDGET_VERSION = __version__
 _FILES = Path(__file__).parent
+_TEMPLATES = templates("app.widget")
 
 
 @cache
@@ -35,10 +37,10 @@ def widget_script() -> Representation:
 @cache
 def demo_page(cache_control: bytes) -> Representation:
     """The demo page, prepared once, under a strict Content-Security-Policy, as a careful clinic would serve it."""
-    page = (_FILES / "demo.html").read_bytes()
+    page = _TEMPLATES.get_template("demo.html").render().encode()
     return Representation.build(
         page,
-        media_type=b"text/html; charset=utf-8",
+        media_type=content_type(HTML),
         extra_headers=[(b"content-security-policy", content_security_policy(page))],
         cache_control=cache_control,
     )
@@ -48,7 +50,7 @@ def demo_page(cache_control: bytes) -> Representation:
     "/widget.js",
     summary="The embeddable widget",
     response_class=JavaScriptResponse,
-    responses=cached_responses(text_file_doc("text/javascript", "The `<back-pain-guide>` custom element.")),
+    responses=cached_responses(text_file_doc(JAVASCRIPT, "The `<back-pain-guide>` custom element.")),
 )
 async def get_widget_script(request: Request) -> PreparedResponse:
     """The `<back-pain-guide>` web component; its ETag names the widget version."""
@@ -59,8 +61,8 @@ async def get_widget_script(request: Request) -> PreparedResponse:
     "/demo",
     summary="A demo page with the widget",
     response_class=HTMLResponse,
-    responses=cached_responses(text_file_doc("text/html", "An HTML page that embeds the widget.")),
+    responses=cached_responses(text_file_doc(HTML, "An HTML page that embeds the widget.")),
 )
 async def get_demo_page(request: Request) -> PreparedResponse:
     """A clinic-style page that embeds the widget with the two-line snippet."""
-    return represent(demo_page(public_cache_control(request.app.state.settings)), request.headers.raw)
+    return represent(demo_page(public_cache_control(settings(request))), request.headers.raw)

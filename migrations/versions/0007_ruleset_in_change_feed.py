@@ -10,30 +10,56 @@ A database loaded before this release gets the ruleset in force as its feed entr
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from alembic import op
-from sqlmodel import Session, col, select
-
-from app.content.service import bump_content_version
-from app.platform.editing.feed import record_ruleset
-from app.sync.feed import RULESET_TYPE
-from app.sync.models import Change
-from app.triage.models import TriageRuleset
 
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The ruleset's place in the feed: one entry, its revision the ruleset version.
+RULESET_TYPE = "ruleset"
+RULESET_SLUG = "triage"
+
+RULESET = sa.table(
+    "triage_ruleset", sa.column("version", sa.String()), sa.column("loaded_at", sa.DateTime(timezone=True))
+)
+CHANGE = sa.table(
+    "change",
+    sa.column("seq", sa.Integer()),
+    sa.column("type", sa.String()),
+    sa.column("slug", sa.String()),
+    sa.column("action", sa.String()),
+    sa.column("revision", sa.Integer()),
+    sa.column("at", sa.DateTime(timezone=True)),
+)
+COUNTERS = sa.table(
+    "content_version",
+    sa.column("id", sa.Integer()),
+    sa.column("version", sa.Integer()),
+    sa.column("keys_version", sa.Integer()),
+    sa.column("changes_floor", sa.Integer()),
+)
+
 
 def upgrade() -> None:
     """Apply this migration."""
-    with Session(bind=op.get_bind()) as session:
-        current = session.exec(select(TriageRuleset).order_by(col(TriageRuleset.loaded_at).desc())).first()
-        listed = session.exec(select(Change.seq).where(Change.type == RULESET_TYPE)).first()
-        if current is not None and listed is None:
-            record_ruleset(session, version=int(current.version), at=datetime.now(UTC))
-            bump_content_version(session=session)
-            session.commit()
+    bind = op.get_bind()
+    current = bind.execute(sa.select(RULESET.c.version).order_by(RULESET.c.loaded_at.desc()).limit(1)).scalar()
+    listed = bind.execute(sa.select(CHANGE.c.seq).where(CHANGE.c.type == RULESET_TYPE).limit(1)).first()
+    if current is None or listed is not None:
+        return
+    # Its feed entry, as a newly loaded ruleset gets one (webhooks, told too, arrive with 0008).
+    bind.execute(sa.delete(CHANGE).where(CHANGE.c.type == RULESET_TYPE, CHANGE.c.slug == RULESET_SLUG))
+    bind.execute(
+        sa.insert(CHANGE).values(
+            type=RULESET_TYPE, slug=RULESET_SLUG, action="upsert", revision=int(current), at=datetime.now(UTC)
+        )
+    )
+    # Tell every worker that published content changed: the counters row, made when missing.
+    if bind.execute(sa.update(COUNTERS).where(COUNTERS.c.id == 1).values(version=COUNTERS.c.version + 1)).rowcount == 0:
+        bind.execute(sa.insert(COUNTERS).values(id=1, version=1, keys_version=0, changes_floor=0))
 
 
 def downgrade() -> None:

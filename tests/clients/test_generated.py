@@ -14,8 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import make_key, migrate_and_seed
-from tests.net import served
+from tests.helpers.databases import migrate_and_seed
+from tests.helpers.keys import make_key
+from tests.helpers.servers import served
+
+pytestmark = pytest.mark.slow
 
 TYPESCRIPT = Path(__file__).with_name("typescript")
 VENV_BIN = Path(sys.executable).parent

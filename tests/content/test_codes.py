@@ -9,8 +9,8 @@ from pydantic import ValidationError
 
 from app.content.codes import ICD_10, ICD_10_CM, SNOMED_CT, Code, ancestors, normalise, shape_problem
 from seed.loader import read_seed
-from tests.conftest import serve, served_within_two_seconds
-from tests.platform.conftest import bearer
+from tests.helpers.apps import serve, served_within_two_seconds
+from tests.helpers.keys import bearer
 
 pytestmark = pytest.mark.anyio
 ICD = "http://hl7.org/fhir/sid/icd-10-cm"

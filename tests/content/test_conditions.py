@@ -3,85 +3,9 @@
 import httpx
 import pytest
 
-pytestmark = pytest.mark.anyio
+from tests.helpers.content import CAUSES, NOT_ADVISED, RED_FLAGS, SYMPTOMS, TREATMENTS
 
-CAUSES = [
-    "muscle-strain",
-    "sprain",
-    "pulling-pushing-twisting",
-    "repeated-strain",
-    "sports-with-sudden-movements",
-    "weak-abdominal-muscles",
-    "underlying-back-condition",
-    "arthritis",
-]
-SYMPTOMS = ["pain-after-exertion", "restricted-movement", "sudden-sharp-pain", "muscle-tightening"]
-# Self-care first, then medicines, then professional care, each by name; what a guideline advises
-# against (`not_recommended`) comes after all the others, in the same order.
-TREATMENTS = [
-    "stop-activity",
-    "gentle-stretching",
-    "heat",
-    "ice",
-    "keep-active",
-    "rest",
-    "stay-in-work",
-    "nsaids",
-    "muscle-relaxants",
-    "chiropractic-care",
-    "exercise-programme",
-    "manual-therapy",
-    "physical-therapy",
-    "see-a-doctor",
-    "psychological-therapy",
-]
-NOT_ADVISED = [
-    "compression",
-    "tens",
-    "antidepressants",
-    "gabapentin-and-pregabalin",
-    "opioids-long-term",
-    "paracetamol-alone",
-    "cortisone-injections",
-    "acupuncture",
-    "interferential-therapy",
-    "traction",
-    "therapeutic-ultrasound",
-    "routine-imaging",
-]
-# Emergencies first, then urgent signs, each by name.
-RED_FLAGS = [
-    "major-trauma",
-    "heart-warning-signs",
-    "chest-pain",
-    "very-unwell",
-    "leg-weakness-worsening",
-    "bladder-or-bowel-change",
-    "both-legs-symptoms",
-    "saddle-numbness",
-    "sudden-severe-pain-with-collapse",
-    "pregnant-labour-signs",
-    "tearing-pain",
-    "child-walking-problem",
-    "back-lump-or-deformity",
-    "pulsing-tummy",
-    "recent-spine-procedure-or-infection",
-    "recent-fall-or-injury",
-    "cancer-history",
-    "sudden-onset-at-rest",
-    "fever",
-    "known-aneurysm",
-    "burning-when-peeing",
-    "sexual-dysfunction-new",
-    "leg-weakness-new",
-    "pain-between-shoulder-blades",
-    "worse-with-cough-sneeze",
-    "pain-spreads-to-abdomen",
-    "constant-night-pain",
-    "pregnancy-warning-signs",
-    "unexplained-weight-loss",
-    "immune-or-injection-risk",
-]
+pytestmark = pytest.mark.anyio
 
 
 async def test_list_has_the_one_condition(client: httpx.AsyncClient) -> None:

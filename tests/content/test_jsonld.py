@@ -5,8 +5,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.conftest import serve
-from tests.content.test_conditions import CAUSES, RED_FLAGS, SYMPTOMS, TREATMENTS
+from tests.helpers.apps import serve
+from tests.helpers.content import CAUSES, RED_FLAGS, SYMPTOMS, TREATMENTS
 
 pytestmark = pytest.mark.anyio
 

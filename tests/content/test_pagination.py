@@ -5,7 +5,7 @@ import base64
 import httpx
 import pytest
 
-from tests.conftest import serve
+from tests.helpers.apps import serve
 
 pytestmark = pytest.mark.anyio
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from seed.loader import SEED_FILE, read_seed
-from tests.conftest import serve
+from tests.helpers.apps import serve
 
 pytestmark = pytest.mark.anyio
 

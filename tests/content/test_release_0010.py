@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 from app.content.models import Item, ItemRecommendation
 from app.core.config import get_settings
 from app.core.db import alembic_config, make_engine
-from app.platform.models import AuditEvent
+from app.platform.audit import AuditEvent
 from app.sync.models import Change
 from seed.loader import SEED_FILE, apply_release, load_seed, read_seed
-from tests.conftest import EmptyDatabase, seeded_at
+from tests.helpers.databases import EmptyDatabase, seeded_at
 
 OLD_BOTH_LEGS = "Pain, numbness or weakness in both legs that is new in the last 2 weeks, or getting worse."
 RETIRED = {

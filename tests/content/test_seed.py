@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, func, select
 
-from app.content.models import ContentVersion, Item, ItemLink, ItemRecommendation
+from app.content.models import ContentCounters, Item, ItemLink, ItemRecommendation
 from app.core.db import make_engine
 from seed.loader import SEED_FILE, SeedItem, item_id, load_seed, read_seed
-from tests.conftest import EmptyDatabase, migrate_and_seed
+from tests.helpers.databases import EmptyDatabase, migrate_and_seed
 
 ARTICLE = Path(__file__).resolve().parents[3] / "shared" / "source" / "back-spasms-article.txt"
 
@@ -20,7 +20,7 @@ def counts(url: str) -> tuple[int, int, int, int]:
         items = session.exec(select(func.count()).select_from(Item)).one()
         links = session.exec(select(func.count()).select_from(ItemLink)).one()
         rated = session.exec(select(func.count()).select_from(ItemRecommendation)).one()
-        version = session.get(ContentVersion, 1)
+        version = session.get(ContentCounters, 1)
     engine.dispose()
     return items, links, rated, version.version if version else 0
 

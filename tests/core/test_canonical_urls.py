@@ -3,7 +3,7 @@ the guide page's JSON-LD, the Infobutton's Atom feed, the FHIR Questionnaire and
 
 import pytest
 
-from tests.conftest import serve
+from tests.helpers.apps import serve
 
 pytestmark = pytest.mark.anyio
 

@@ -8,7 +8,7 @@ import pytest
 
 from app.core import text
 from app.core.text import refused_parameters
-from tests.conftest import serve
+from tests.helpers.apps import serve
 
 pytestmark = pytest.mark.anyio
 

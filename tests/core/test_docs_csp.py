@@ -7,9 +7,11 @@ from typing import Any
 import httpx
 import pytest
 
-from app.core.pages import SWAGGER_UI_CDN
-from tests.conftest import migrate_and_seed, need_service
-from tests.widget.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ServedApi
+from app.core.html import SWAGGER_UI_CDN
+from tests.helpers.browsers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.helpers.databases import migrate_and_seed
+from tests.helpers.servers import ServedApi
+from tests.helpers.services import need_service
 
 pytestmark = pytest.mark.slow  # a browser, like the widget's tests
 # The pinned release from the npm registry (installed by `make lint`), served in place of the CDN, which

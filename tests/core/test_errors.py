@@ -1,7 +1,9 @@
-"""SPEC §5: every error is a problem+json, and bad input is a 4xx, never a 500."""
+"""Every error is a problem+json, and bad input is a 4xx, never a 500."""
 
 import httpx
 import pytest
+
+from tests.helpers.apps import api_of, serve
 
 pytestmark = pytest.mark.anyio
 
@@ -68,8 +70,6 @@ async def test_rejected_values_are_not_echoed(client: httpx.AsyncClient) -> None
 
 
 async def test_unexpected_errors_are_a_500_problem_without_internals(seeded_url: str) -> None:
-    from tests.conftest import api_of, serve
-
     async with serve(seeded_url) as client:
         transport = client._transport
         assert isinstance(transport, httpx.ASGITransport)

@@ -11,8 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.core.pages import SWAGGER_UI_INTEGRITY, SWAGGER_UI_VERSION
-from tests.conftest import bearer, serve, served_within_two_seconds
+from app.core.html import SWAGGER_UI_INTEGRITY, SWAGGER_UI_VERSION
+from tests.helpers.apps import serve, served_within_two_seconds
+from tests.helpers.keys import bearer
 
 pytestmark = pytest.mark.anyio
 SWAGGER_UI_DIST = Path(__file__).resolve().parents[2] / "tools" / "spectral" / "node_modules" / "swagger-ui-dist"

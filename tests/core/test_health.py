@@ -16,7 +16,8 @@ from app.content.models import Item
 from app.content.service import bump_content_version
 from app.core.db import alembic_config, make_engine
 from seed.loader import item_id
-from tests.conftest import EmptyDatabase, api_of, migrate_and_seed, serve, served_within_two_seconds
+from tests.helpers.apps import api_of, serve, served_within_two_seconds
+from tests.helpers.databases import EmptyDatabase, migrate_and_seed
 
 pytestmark = pytest.mark.anyio
 
@@ -57,7 +58,7 @@ def database_down(databases: EmptyDatabase, url: str, client: httpx.AsyncClient)
     """Make the database unreachable for the running app, then bring it back."""
     transport = client._transport
     assert isinstance(transport, httpx.ASGITransport)
-    engine = api_of(transport.app).state.engine
+    engine = api_of(transport.app).state.services.engine
     name = make_url(url).database
     assert name is not None
     if databases.admin is None:

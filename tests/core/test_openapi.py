@@ -11,7 +11,7 @@ import pytest
 from app.core.config import Settings
 from app.main import create_app
 from seed.loader import read_ruleset
-from tests.conftest import api_of
+from tests.helpers.apps import api_of
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,7 @@ import pytest
 import app.core.db
 from app.core.config import Settings
 from app.main import create_app
-from tests.conftest import serve
+from tests.helpers.apps import serve
 
 pytestmark = pytest.mark.anyio
 SHORT = "public, max-age=7, stale-while-revalidate=11"

@@ -12,6 +12,8 @@ from sqlalchemy.engine import make_url
 
 from app.core.config import Settings
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 REPLICAS = ("api1", "api2")
 # Read by the image or the CLI rather than by Settings.

@@ -4,7 +4,6 @@ There is no container engine here, so the script runs directly, with the environ
 """
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -17,19 +16,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from tests.conftest import EmptyDatabase
-from tests.net import CuttableProxy, free_port
+from tests.helpers.databases import EmptyDatabase
+from tests.helpers.deploy import ROOT, entrypoint
+from tests.helpers.servers import CuttableProxy, free_port
 
-pytestmark = pytest.mark.postgres
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def entrypoint() -> Path:
-    """The script the Dockerfile's ENTRYPOINT names, in this checkout."""
-    found = re.search(r'^ENTRYPOINT \["/app/([^"]+)"\]$', (ROOT / "Dockerfile").read_text(), re.MULTILINE)
-    assert found is not None, "the Dockerfile has no exec-form ENTRYPOINT under /app"
-    return ROOT / found[1]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
 def environment(database_url: str, **extra: str) -> dict[str, str]:

@@ -18,9 +18,11 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.deploy.test_entrypoint import ROOT, entrypoint
-from tests.net import free_port
-from tests.platform.test_editing import TREATMENT
+from tests.helpers.deploy import ROOT, entrypoint
+from tests.helpers.editing import TREATMENT
+from tests.helpers.servers import free_port
+
+pytestmark = pytest.mark.slow
 
 
 def uv() -> str:

@@ -27,8 +27,10 @@ import httpx
 import pytest
 import trustme
 
-from tests.conftest import need_service
-from tests.net import free_port
+from tests.helpers.servers import free_port
+from tests.helpers.services import need_service
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
@@ -184,8 +186,9 @@ def proxy(tmp_path: Path, ca: trustme.CA, rate: str | None) -> Iterator[Proxy]:
         ports={80: running.http, 443: running.https, 8081: running.health},
         rate=rate,
     )
+    command = [nginx(), "-e", "stderr", "-p", f"{tmp_path}/", "-c", str(main)]  # skips before the log is open
     log = (tmp_path / "nginx.log").open("wb")
-    process = subprocess.Popen([nginx(), "-e", "stderr", "-p", f"{tmp_path}/", "-c", str(main)], stdout=log, stderr=log)
+    process = subprocess.Popen(command, stdout=log, stderr=log)
     try:
         deadline = time.monotonic() + 5
         while True:

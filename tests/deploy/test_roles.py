@@ -19,10 +19,12 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
-from tests.conftest import POSTGRES_ADMIN_URL, bearer, make_key, need_service, serve, served_within_two_seconds
-from tests.platform.test_editing import TREATMENT
+from tests.helpers.apps import serve, served_within_two_seconds
+from tests.helpers.editing import TREATMENT
+from tests.helpers.keys import bearer, make_key
+from tests.helpers.services import POSTGRES_ADMIN_URL, need_service
 
-pytestmark = [pytest.mark.postgres, pytest.mark.anyio]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.anyio]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy" / "postgres" / "initdb" / "10-roles.sh"

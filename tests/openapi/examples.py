@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 import orjson
 
-from tests.conftest import migrate_and_seed, serve
-from tests.platform.conftest import make_key
-from tests.triage.answers import NEGATIVE
+from tests.helpers.answers import NEGATIVE
+from tests.helpers.apps import serve
+from tests.helpers.databases import migrate_and_seed
+from tests.helpers.keys import make_key
 
 TARGET = Path(__file__).resolve().parents[2] / "app" / "core" / "openapi-examples.json"
 SOURCE = [{"source": "nhs-back-pain", "locator": "Non-urgent advice"}]

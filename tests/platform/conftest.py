@@ -3,11 +3,7 @@
 import pytest
 import redis
 
-from tests.conftest import bearer, make_key, need_service
-
-__all__ = ["bearer", "make_key"]  # where the platform tests have always found them
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from tests.helpers.services import REDIS_URL, need_service
 
 
 @pytest.fixture

@@ -12,12 +12,13 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
-from tests.conftest import EmptyDatabase, migrate_and_seed
-from tests.net import free_port
-from tests.platform.conftest import REDIS_URL, bearer, make_key
-from tests.platform.test_editing import TREATMENT
+from tests.helpers.databases import EmptyDatabase, migrate_and_seed
+from tests.helpers.editing import TREATMENT
+from tests.helpers.keys import bearer, make_key
+from tests.helpers.servers import free_port
+from tests.helpers.services import REDIS_URL
 
-pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow, pytest.mark.anyio, pytest.mark.postgres]
 
 
 @pytest.fixture

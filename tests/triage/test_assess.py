@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from seed.loader import read_ruleset
-from tests.triage.answers import BOOL_QUESTIONS, NEGATIVE, REQUIRED_IN_ORDER, answers
+from tests.helpers.answers import BOOL_QUESTIONS, NEGATIVE, REQUIRED_IN_ORDER, answers
 
 pytestmark = pytest.mark.anyio
 

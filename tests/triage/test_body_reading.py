@@ -11,16 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.errors import AppError
-from app.triage import service
-from app.triage.service import build_triage, parse_body
+from app.triage import bodies
+from app.triage.bodies import parse_body
+from app.triage.served import build_triage
 from seed.loader import read_ruleset
-from tests.triage.answers import BOOL_QUESTIONS, INT_RANGES
+from tests.helpers.answers import BOOL_QUESTIONS, INT_RANGES
 
 TRIAGE = build_triage(read_ruleset(), {}, cache_control=b"no-store")
 
 
 def outcome(body: bytes, *, strict: bool = False) -> tuple[Any, ...]:
-    with mock.patch.object(service, "_quick", return_value=None) if strict else contextlib.nullcontext():
+    with mock.patch.object(bodies, "_quick", return_value=None) if strict else contextlib.nullcontext():
         try:
             answers, region = parse_body(TRIAGE, body)
         except AppError as error:
@@ -68,7 +69,7 @@ TOP = st.lists(
     ],
 )
 def test_a_body_with_nothing_wrong_is_read_quickly(body: bytes) -> None:
-    assert service._quick(TRIAGE, body) is not None
+    assert bodies._quick(TRIAGE, body) is not None
     assert outcome(body) == outcome(body, strict=True)
 
 
@@ -121,5 +122,5 @@ def test_the_quick_reading_has_the_strict_outcome(body: str) -> None:
     ],
 )
 def test_what_the_quick_reading_would_miss_is_read_strictly(body: bytes) -> None:
-    assert service._quick(TRIAGE, body) is None
+    assert bodies._quick(TRIAGE, body) is None
     assert outcome(body) == outcome(body, strict=True)

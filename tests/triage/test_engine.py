@@ -10,7 +10,7 @@ from app.core.errors import InvalidInput
 from app.triage.engine import ENGINE_VERSION, RulesetRefused, assess, compile_ruleset, parse_answers
 from app.triage.ruleset import RulesetDocument
 from seed.loader import read_ruleset
-from tests.triage.answers import (
+from tests.helpers.answers import (
     ABOUT_THE_PAIN,
     BOOL_QUESTIONS,
     CHILD_ONLY,

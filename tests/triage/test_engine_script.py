@@ -20,7 +20,7 @@ from app import __version__
 from app.triage.engine import RulesetRefused, compile_ruleset
 from app.triage.regions import LocalServices
 from app.triage.ruleset import RulesetDocument
-from tests.triage.test_offline_engine import ENGINE, VIGNETTES, Node, offline_triage
+from tests.helpers.offline_engine import ENGINE, VIGNETTES, Node, offline_triage
 
 ORDINARY = VIGNETTES["defaults"]
 Change = Callable[[dict[str, Any]], None]

@@ -15,8 +15,8 @@ from fhir.resources.R4B import get_fhir_model_class
 from jsonschema import Draft6Validator
 
 from seed.loader import read_vignettes
-from tests.conftest import need_service
-from tests.triage.answers import answers
+from tests.helpers.answers import answers
+from tests.helpers.services import need_service
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[2]

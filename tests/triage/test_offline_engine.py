@@ -3,16 +3,11 @@ field for field, on every vignette and on generated answer sets ("unsure" anywhe
 only sometimes, every age band, partial and invalid answers, any region in any letter case), in a
 generic deployment and in one that overrides its region's numbers and names a maternity number."""
 
-import json
-import shutil
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,16 +15,11 @@ from app.core.db import make_engine
 from app.core.errors import InvalidInput
 from app.serving.snapshot import SnapshotStore
 from app.triage.regions import LocalServices
-from app.triage.ruleset import RulesetDocument, parse_ruleset_file
 from app.triage.schemas import OfflineRuleset
-from app.triage.service import Triage, build_triage
-from tests.conftest import migrate_and_seed
+from app.triage.served import ServedTriage
+from tests.helpers.databases import migrate_and_seed
+from tests.helpers.offline_engine import RULESET, VIGNETTES, Node, offline_triage
 
-ROOT = Path(__file__).resolve().parents[2]
-ENGINE = ROOT / "app" / "triage" / "engine.js"
-DRIVER = Path(__file__).with_name("engine_driver.mjs")
-RULESET = parse_ruleset_file(ROOT / "seed" / "triage.yaml")
-VIGNETTES = yaml.safe_load((ROOT / "seed" / "vignettes.yaml").read_text(encoding="utf-8"))
 # The deployment's own services: none (generic wording), and a region given in lower case with its
 # numbers overridden and a maternity service of its own.
 DEPLOYMENTS = {
@@ -52,47 +42,6 @@ NUMBERS = {"age": AGES, "pain_severity": [0, 6, 7, 8, 10], "duration_days": [0, 
 REGIONS = [None, "GB", "gb", "Gb", "US", "us", "CA", "AU", "NZ", "nz", "IE", "ie"]
 
 
-def seed_treatments() -> dict[str, dict[str, str]]:
-    """The treatments a worker shows (the seed's), with the fields the engines read."""
-    content = yaml.safe_load((ROOT / "seed" / "content.yaml").read_text(encoding="utf-8"))
-    return {
-        item["slug"]: {key: str(item.get(key) or "") for key in ("slug", "name", "summary", "category", "cautions")}
-        for item in content["treatments"]
-    }
-
-
-def offline_triage(local: LocalServices, document: RulesetDocument = RULESET) -> Triage:
-    """The Python engine as a worker builds it; its `offline` is the export's `ruleset`, byte for byte."""
-    return build_triage(document, seed_treatments(), local, cache_control=b"no-cache")
-
-
-class Node:
-    """One Node process running the offline engine over a JSON-lines pipe (see engine_driver.mjs)."""
-
-    def __init__(self, ruleset: dict[str, Any] | None = None, treatments: list[dict[str, str]] | None = None) -> None:
-        node = shutil.which("node")
-        if node is None:
-            pytest.fail("Node.js is needed to test the offline engine")
-        self.process = subprocess.Popen(
-            [node, str(DRIVER), str(ENGINE)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-        assert self.ask({"ruleset": ruleset, "treatments": treatments or []}) == {"engine_version": 3}
-
-    def ask(self, message: dict[str, Any]) -> Any:
-        assert self.process.stdin is not None
-        assert self.process.stdout is not None
-        self.process.stdin.write(json.dumps(message) + "\n")
-        self.process.stdin.flush()
-        return json.loads(self.process.stdout.readline())
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        assert self.process.stdout is not None
-        self.process.stdin.close()
-        assert self.process.wait(timeout=10) == 0
-        self.process.stdout.close()
-
-
 @pytest.fixture(scope="module")
 def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The engines never touch the database after loading: one backend is enough."""
@@ -102,7 +51,7 @@ def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module", params=list(DEPLOYMENTS))
-def engines(request: pytest.FixtureRequest, seeded_sqlite: str) -> Iterator[tuple[Triage, Node]]:
+def engines(request: pytest.FixtureRequest, seeded_sqlite: str) -> Iterator[tuple[ServedTriage, Node]]:
     """The Python engine as a worker serves it, and the JS engine fed the export that worker serves:
     its `ruleset` and its treatment items."""
     engine = make_engine(seeded_sqlite)
@@ -119,7 +68,7 @@ def engines(request: pytest.FixtureRequest, seeded_sqlite: str) -> Iterator[tupl
     engine.dispose()
 
 
-def python_answer(triage: Triage, request: dict[str, Any]) -> Any:
+def python_answer(triage: ServedTriage, request: dict[str, Any]) -> Any:
     try:
         _, _, body = triage.answer(orjson.dumps(request))
     except InvalidInput as refused:
@@ -188,13 +137,13 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(request=requests())
-def test_the_offline_engine_gives_the_api_result(engines: tuple[Triage, Node], request: dict[str, Any]) -> None:
+def test_the_offline_engine_gives_the_api_result(engines: tuple[ServedTriage, Node], request: dict[str, Any]) -> None:
     triage, node = engines
     assert node.ask(request) == python_answer(triage, request)
 
 
 @pytest.mark.parametrize("region", [None, "gb", "US", "IE"])
-def test_every_vignette_gives_the_api_result(engines: tuple[Triage, Node], region: str | None) -> None:
+def test_every_vignette_gives_the_api_result(engines: tuple[ServedTriage, Node], region: str | None) -> None:
     triage, node = engines
     for vignette in VIGNETTES["vignettes"]:
         request = {"answers": {**VIGNETTES["defaults"], **vignette["answers"]}, "region": region}
@@ -219,7 +168,7 @@ def single_changes() -> Iterator[dict[str, Any]]:
                         yield {**base, question: value}
 
 
-def test_each_answer_alone_gives_the_api_result(engines: tuple[Triage, Node]) -> None:
+def test_each_answer_alone_gives_the_api_result(engines: tuple[ServedTriage, Node]) -> None:
     """Every question answered unsure (and yes, and not at all) on its own, in every age band, with
     and without the questions that pregnancy and childhood bring: the same result, and every outcome
     the rules have is reached."""
@@ -270,7 +219,9 @@ def test_the_export_names_the_deployments_maternity_service() -> None:
         {"answers": {**VIGNETTES["defaults"]}, "region": "XX"},
     ],
 )
-def test_refusals_and_regions_in_any_case_match(engines: tuple[Triage, Node], request_body: dict[str, Any]) -> None:
+def test_refusals_and_regions_in_any_case_match(
+    engines: tuple[ServedTriage, Node], request_body: dict[str, Any]
+) -> None:
     """A replaced version-2 id is refused naming its replacements, and a region in any case is read."""
     triage, node = engines
     expected = python_answer(triage, request_body)

@@ -7,10 +7,11 @@ from sqlmodel import Session
 
 from app.content.service import bump_content_version
 from app.core.db import make_engine
-from app.triage.service import store_ruleset
+from app.triage.storage import store_ruleset
 from seed.loader import read_ruleset
-from tests.conftest import EmptyDatabase, migrate_and_seed, serve, served_within_two_seconds
-from tests.triage.answers import CHILD_ONLY, PREGNANCY_ONLY, REQUIRED_IN_ORDER
+from tests.helpers.answers import CHILD_ONLY, PREGNANCY_ONLY, REQUIRED_IN_ORDER
+from tests.helpers.apps import serve, served_within_two_seconds
+from tests.helpers.databases import EmptyDatabase, migrate_and_seed
 
 pytestmark = pytest.mark.anyio
 FHIR = {"accept": "application/fhir+json"}

@@ -5,8 +5,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import serve
-from tests.triage.answers import answers
+from tests.helpers.answers import answers
+from tests.helpers.apps import serve
 
 pytestmark = pytest.mark.anyio
 

@@ -17,8 +17,8 @@ from app.core.db import alembic_config, make_engine
 from app.triage.engine import assess, compile_ruleset, parse_answers
 from app.triage.evaluation import evaluate
 from seed.loader import VIGNETTES_FILE, read_ruleset, read_vignettes
-from tests.conftest import migrate_and_seed
-from tests.triage.answers import EMERGENCY_SCREEN
+from tests.helpers.answers import EMERGENCY_SCREEN
+from tests.helpers.databases import migrate_and_seed
 
 VIGNETTES = read_vignettes().cases()
 ENGINE = compile_ruleset(read_ruleset())

@@ -7,7 +7,7 @@ import pytest
 
 from app.widget.router import WIDGET_VERSION
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
 BUDGET = 25 * 1024  # bytes, gzipped
 

@@ -5,11 +5,25 @@ engine refuses its ruleset and the API cannot answer either."""
 import json
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
-from tests.widget.conftest import HostPages, ServedApi
-from tests.widget.test_browser import SELF_CARE, WIDGET, answer_step, api_json, choose, complete, moved_on, reach
-from tests.widget.test_results import VIEWPORTS, assert_in_view
+from tests.helpers.browsers import HostPages
+from tests.helpers.servers import ServedApi
+from tests.helpers.widget import (
+    SELF_CARE,
+    VIEWPORTS,
+    WIDGET,
+    answer_step,
+    api_json,
+    assert_in_view,
+    choose,
+    complete,
+    moved_on,
+    reach,
+)
+
+pytestmark = pytest.mark.slow
 
 CORS = {"Access-Control-Allow-Origin": "*"}
 LEGEND = f"{WIDGET} fieldset:not([data-question]) > legend"

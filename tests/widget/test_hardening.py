@@ -2,14 +2,18 @@
 
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
 from app.content.service import bump_content_version
 from app.core.db import make_engine
-from tests.conftest import migrate_and_seed
-from tests.widget.conftest import HostPages, ServedApi
-from tests.widget.test_browser import WIDGET
+from tests.helpers.browsers import HostPages
+from tests.helpers.databases import migrate_and_seed
+from tests.helpers.servers import ServedApi
+from tests.helpers.widget import WIDGET
+
+pytestmark = pytest.mark.slow
 
 HOSTILE = """
 * { letter-spacing: 2px; word-spacing: 6px; text-transform: uppercase; font-style: italic; line-height: 3;

@@ -3,10 +3,14 @@ slots for the clinic's own content."""
 
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
-from tests.widget.conftest import HostPages, ServedApi
-from tests.widget.test_browser import SELF_CARE, WIDGET, api_json, complete
+from tests.helpers.browsers import HostPages
+from tests.helpers.servers import ServedApi
+from tests.helpers.widget import SELF_CARE, WIDGET, api_json, complete
+
+pytestmark = pytest.mark.slow
 
 LISTEN = """<script>
 window.heard = [];

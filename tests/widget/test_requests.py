@@ -10,20 +10,24 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.core.config import Settings
-from tests.platform.conftest import make_key
-from tests.triage.answers import EMERGENCY_SCREEN
-from tests.widget.conftest import HostPages, ServedApi
-from tests.widget.test_browser import (
+from tests.helpers.answers import EMERGENCY_SCREEN
+from tests.helpers.browsers import HostPages
+from tests.helpers.keys import make_key
+from tests.helpers.servers import ServedApi
+from tests.helpers.widget import (
     SELF_CARE,
     WIDGET,
     answer_step,
     api_json,
     asked_first,
+    assert_emergency_panel,
+    at_step,
     choose,
     every_answer,
     past_about_you,
 )
-from tests.widget.test_safety import assert_emergency_panel, at_step
+
+pytestmark = pytest.mark.slow
 
 # Every request one person's page makes to the API for a whole triage, by embedding: the script, the
 # questionnaire, the engine and its ruleset (in the export), and one POST; the guide adds its five

@@ -7,14 +7,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.widget.conftest import ARTIFACTS, HostPages, ServedApi
-from tests.widget.test_browser import (
+from tests.helpers.browsers import ARTIFACTS, HostPages
+from tests.helpers.servers import ServedApi
+from tests.helpers.widget import (
     AA_TEXT,
     CHILDREN,
     SELF_CARE,
+    VIEWPORTS,
     WIDGET,
     api_json,
     asked_first,
+    assert_in_view,
     choose,
     colours,
     complete,
@@ -23,7 +26,8 @@ from tests.widget.test_browser import (
     reach,
 )
 
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+pytestmark = pytest.mark.slow
+
 # The clinic's page puts a screen and more of its own above the widget, so the widget starts below the fold.
 LOWER = "h1 { margin-bottom: 120vh; }"
 # The clinic's own content after a result: a booking link for any result, and a note for urgent ones.
@@ -58,21 +62,6 @@ def open_page(page: Any, api: ServedApi, host: HostPages, name: str) -> Any:
     widget = page.locator(WIDGET)
     widget.locator("legend").first.wait_for()
     return widget
-
-
-def assert_in_view(page: Any, *locators: Any) -> None:
-    """Each element lies wholly inside the viewport, as it is now: nothing is scrolled to find it."""
-    size = page.viewport_size
-    for locator in locators:
-        expect(locator).to_be_visible()
-        box = locator.bounding_box()
-        inside = (
-            box["x"] >= 0
-            and box["y"] >= 0
-            and box["x"] + box["width"] <= size["width"]
-            and box["y"] + box["height"] <= size["height"]
-        )
-        assert inside, (locator, box, size)
 
 
 def focused_tag(page: Any) -> str:

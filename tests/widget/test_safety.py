@@ -8,32 +8,26 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.triage.answers import EMERGENCY_SCREEN, NEGATIVE, URGENT_SCREEN
-from tests.widget.conftest import HostPages, ServedApi
-from tests.widget.test_browser import (
-    AA_TEXT,
+from tests.helpers.answers import EMERGENCY_SCREEN, NEGATIVE, URGENT_SCREEN
+from tests.helpers.browsers import HostPages
+from tests.helpers.servers import ServedApi
+from tests.helpers.widget import (
+    STEP,
     WIDGET,
     answer_step,
     api_json,
     asked_first,
+    assert_emergency_panel,
+    at_step,
     choose,
-    colours,
-    contrast,
     every_answer,
     past_about_you,
 )
 
-STEP = f"{WIDGET} fieldset:not([data-question]) > legend"
-# The emergency screen, the urgent screen and the questions about the pain (steps 1 to 3 of the ruleset;
-# ruleset 3 asks "About you" before them).
-TITLES = {1: "Emergency signs", 2: "Signs that need a doctor soon", 3: "About your pain"}
+pytestmark = pytest.mark.slow
+
 # A sign of aortic aneurysm, with the pain spreading to the tummy: one question in ruleset 2, two in 3.
 PULSING = "pulsing_tummy" if "pulsing_tummy" in NEGATIVE else "pulsing_tummy_or_known_aneurysm"
-
-
-def at_step(page: Any, step: int) -> None:
-    """Wait until the widget shows this step of the ruleset (it moves on once the answers are assessed)."""
-    expect(page.locator(STEP)).to_have_text(re.compile(rf"^Step \d+ of \d+: {TITLES[step]}$"))
 
 
 def open_triage(
@@ -56,18 +50,6 @@ def screened(api: ServedApi, **changes: object) -> dict[str, object]:
     """The answers up to the urgent screen, all no (and "About you" where it is asked), with changes."""
     given = {q: v for q, v in NEGATIVE.items() if q in EMERGENCY_SCREEN or q in URGENT_SCREEN}
     return {**asked_first(api), **given, **changes}
-
-
-def assert_emergency_panel(widget: Any, expected: dict[str, Any], number: str) -> None:
-    result = widget.locator(".result")
-    result.wait_for()
-    assert result.get_attribute("data-level") == "emergency"
-    assert result.get_attribute("role") == "alert"
-    assert result.locator(".action").inner_text() == expected["advice"]  # the rule's action, under the title
-    call = result.locator("a.call")
-    assert call.get_attribute("href") == f"tel:{number}"
-    assert contrast(*colours(call)) >= AA_TEXT
-    assert result.locator(".services a").first.get_attribute("href") == f"tel:{number}"
 
 
 @pytest.mark.parametrize("question", dict.fromkeys([*EMERGENCY_SCREEN, "pregnant_labour_signs"]))

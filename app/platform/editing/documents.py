@@ -8,8 +8,8 @@ from sqlmodel import Session, select
 
 from app.content.models import Item, ItemRecommendation, ItemType
 from app.core.errors import InvalidInput
+from app.platform.editing.models import ItemDraft
 from app.platform.editing.schemas import DOCUMENTS
-from app.platform.models import ItemDraft
 
 REVIEW_INTERVAL = timedelta(days=365)
 LINKED_TYPES = frozenset({ItemType.cause, ItemType.symptom, ItemType.treatment})

@@ -7,19 +7,12 @@ import uuid
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import inspect
 from sqlmodel import Session, col
 
 from app.content.models import ItemRecommendation, ItemType
 from app.core.errors import Conflict, InvalidInput
 from app.platform.editing.documents import RECOMMENDATION_FIELDS, complete_document, recommendation_fields
-from app.platform.models import ItemDraft
-
-
-def _rates_treatments(session: Session) -> bool:
-    """Whether the database has recommendations: the releases of migrations before 0010 edit treatments
-    through the editing service too."""
-    return inspect(session.connection()).has_table(ItemRecommendation.__tablename__)
+from app.platform.editing.models import ItemDraft
 
 
 def _without(document: dict[str, Any]) -> dict[str, Any]:
@@ -33,8 +26,6 @@ def checked_document(
     stands for the published one, which must fit its sources; a part given is completed from it."""
     given = [name for name in RECOMMENDATION_FIELDS if name in document]
     if kind != ItemType.treatment or len(given) == len(RECOMMENDATION_FIELDS):
-        return complete_document(kind, document)
-    if item_id is not None and not _rates_treatments(session):
         return complete_document(kind, document)
     published = session.get(ItemRecommendation, item_id) if item_id is not None else None
     if published is not None:
@@ -59,7 +50,7 @@ def to_publish(*, session: Session, draft: ItemDraft) -> ItemRecommendation | No
             source=cited["source"],
             locator=cited["locator"],
         )
-    if _rates_treatments(session) and session.get(ItemRecommendation, draft.id) is None:
+    if session.get(ItemRecommendation, draft.id) is None:
         raise Conflict(
             f"The treatment '{draft.slug}' has no recommendation: set recommendation and recommendation_source "
             "on its draft, then publish it."
@@ -69,7 +60,7 @@ def to_publish(*, session: Session, draft: ItemDraft) -> ItemRecommendation | No
 
 def forget(*, session: Session, draft: ItemDraft) -> None:
     """Delete a deleted treatment's recommendation (an unpublished one keeps it, to be published again)."""
-    if draft.type == ItemType.treatment and _rates_treatments(session):
+    if draft.type == ItemType.treatment:
         session.execute(sql_delete(ItemRecommendation).where(col(ItemRecommendation.item_id) == draft.id))
 
 

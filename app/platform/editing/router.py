@@ -12,16 +12,31 @@ from app.content.models import ItemType
 from app.content.queries import COLLECTIONS
 from app.content.router import SlugPath
 from app.core.db import SessionDep, WriteSessionDep
-from app.core.errors import problem_responses
-from app.core.http import JSON_BODY
-from app.core.pagination import DEFAULT_LIMIT, Page
-from app.platform.auth import Editor
+from app.core.deps import JSON_BODY, settings
+from app.core.pagination import Page
+from app.platform.access.auth import Editor
+from app.platform.admin import (
+    CREATE_PROBLEMS,
+    ITEM_LIST_PROBLEMS,
+    ITEM_PROBLEMS,
+    LIST_PROBLEMS,
+    NO_STORE,
+    STATE_CHANGE_PROBLEMS,
+    UPDATE_PROBLEMS,
+    AdminJSONResponse,
+    PagingDep,
+    row_number,
+)
 from app.platform.editing import recommendations, service
+from app.platform.editing.models import ItemDraft
 from app.platform.editing.schemas import AdminItem, AuditEntry, Revision, create_model_for, update_model_for
-from app.platform.listing import CursorQuery, LimitQuery, json_response, page, position, row_number
-from app.platform.models import AuditEvent, ItemDraft
 
-router = APIRouter(prefix="/v1/admin", tags=["admin: editing"])
+router = APIRouter(
+    prefix="/v1/admin",
+    tags=["admin: editing"],
+    dependencies=[NO_STORE],
+    default_response_class=AdminJSONResponse,
+)
 
 IfMatch = Annotated[
     str | None,
@@ -34,41 +49,25 @@ IfMatch = Annotated[
 _ETAG_HEADER: dict[str, Any] = {
     "ETag": {"description": "The draft's ETag, for If-Match.", "schema": {"type": "string", "maxLength": 100}}
 }
-_WRITE_PROBLEMS = (400, 401, 403, 404, 412, 413, 415, 422, 428, 429, 503)
 
 
-def _answer(
-    session: Session, draft: ItemDraft, *, status: int = 200, headers: dict[str, str] | None = None
-) -> Response:
-    item = AdminItem.model_validate(draft, from_attributes=True)
+def _answer(session: Session, draft: ItemDraft, response: Response) -> AdminItem:
+    """The draft as editors see it; its ETag goes in the response's headers."""
+    response.headers["ETag"] = service.etag(draft)
+    item = AdminItem.model_validate(draft)
     item.document = recommendations.shown_document(session=session, draft=draft)
-    return json_response(item, status=status, headers={"ETag": service.etag(draft), **(headers or {})})
-
-
-def _revision(event: AuditEvent) -> Revision:
-    return Revision.model_validate(event, from_attributes=True)
+    return item
 
 
 def _keep_days(request: Request) -> int:
-    return int(request.app.state.settings.changes_tombstone_days)
+    return settings(request).changes_tombstone_days
 
 
-@router.get(
-    "/audit",
-    summary="The audit log",
-    response_model=Page[AuditEntry],
-    responses=problem_responses(400, 401, 403, 422, 429, 503),
-)
-def list_audit_events(
-    request: Request, _: Editor, session: SessionDep, limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None
-) -> Response:
+@router.get("/audit", summary="The audit log", responses=LIST_PROBLEMS)
+def list_audit_events(_: Editor, session: SessionDep, paging: PagingDep) -> Page[AuditEntry]:
     """Every write, newest first: who (the key's name), what, which item, which revision, and when."""
-    rows = service.audit(session=session, before=position(cursor, row_number), limit=limit)
-    return page(request, rows, limit=limit, key=lambda row: row.id, view=_audit_entry)
-
-
-def _audit_entry(event: AuditEvent) -> AuditEntry:
-    return AuditEntry.model_validate(event, from_attributes=True)
+    rows = service.audit(session=session, before=paging.position(row_number), limit=paging.limit)
+    return paging.page(rows, key=lambda row: row.id, view=AuditEntry.model_validate)
 
 
 def _add_type(collection: str, kind: ItemType) -> None:
@@ -82,17 +81,17 @@ def _add_type(collection: str, kind: ItemType) -> None:
         status_code=201,
         name=f"create_{noun}",
         summary=f"Create a {noun} draft",
-        response_model=AdminItem,
-        responses={201: {"headers": _ETAG_HEADER}, **problem_responses(400, 401, 403, 409, 413, 415, 422, 429, 503)},
+        responses={201: {"headers": _ETAG_HEADER}, **CREATE_PROBLEMS},
         dependencies=[JSON_BODY],
     )
-    def create(request: Request, editor: Editor, body: create_body, session: WriteSessionDep) -> Response:  # type: ignore[valid-type]
+    def create(editor: Editor, body: create_body, session: WriteSessionDep, response: Response) -> AdminItem:  # type: ignore[valid-type]
         document = body.model_dump(mode="json", exclude={"slug"}, exclude_unset=True)  # type: ignore[attr-defined]
         slug = body.slug  # type: ignore[attr-defined]
         draft = service.create(
             session=session, kind=kind, slug=slug, document=document, actor=editor.name, actor_key_id=editor.id
         )
-        return _answer(session, draft, status=201, headers={"Location": f"/v1/admin/{collection}/{draft.slug}"})
+        response.headers["Location"] = f"/v1/admin/{collection}/{draft.slug}"
+        return _answer(session, draft, response)
 
     create.__doc__ = f"Create a {noun} as a draft; nothing is public until it is published."
 
@@ -100,11 +99,10 @@ def _add_type(collection: str, kind: ItemType) -> None:
         item_path,
         name=f"get_{noun}_draft",
         summary=f"Get a {noun}'s draft",
-        response_model=AdminItem,
-        responses={200: {"headers": _ETAG_HEADER}, **problem_responses(401, 403, 404, 422, 429, 503)},
+        responses={200: {"headers": _ETAG_HEADER}, **ITEM_PROBLEMS},
     )
-    def read(_: Editor, slug: SlugPath, session: SessionDep) -> Response:
-        return _answer(session, service.get_draft(session=session, kind=kind, slug=slug))
+    def read(_: Editor, slug: SlugPath, session: SessionDep, response: Response) -> AdminItem:
+        return _answer(session, service.get_draft(session=session, kind=kind, slug=slug), response)
 
     read.__doc__ = f"The {noun}'s draft document, its status and its ETag."
 
@@ -112,8 +110,7 @@ def _add_type(collection: str, kind: ItemType) -> None:
         item_path,
         name=f"update_{noun}",
         summary=f"Update a {noun}'s draft",
-        response_model=AdminItem,
-        responses={200: {"headers": _ETAG_HEADER}, **problem_responses(*_WRITE_PROBLEMS)},
+        responses={200: {"headers": _ETAG_HEADER}, **UPDATE_PROBLEMS},
         dependencies=[JSON_BODY],
     )
     def patch(
@@ -121,8 +118,9 @@ def _add_type(collection: str, kind: ItemType) -> None:
         slug: SlugPath,
         body: update_body,  # type: ignore[valid-type]
         session: WriteSessionDep,
+        response: Response,
         if_match: IfMatch = None,
-    ) -> Response:
+    ) -> AdminItem:
         changes = body.model_dump(mode="json", exclude_unset=True)  # type: ignore[attr-defined]
         draft = service.update(
             session=session,
@@ -133,7 +131,7 @@ def _add_type(collection: str, kind: ItemType) -> None:
             actor=editor.name,
             actor_key_id=editor.id,
         )
-        return _answer(session, draft)
+        return _answer(session, draft, response)
 
     patch.__doc__ = f"Change some fields of the {noun}'s draft; the public endpoints keep the published revision."
 
@@ -159,11 +157,11 @@ def _add_type(collection: str, kind: ItemType) -> None:
         name=f"delete_{noun}",
         summary=f"Delete a {noun}",
         response_class=Response,
-        responses=problem_responses(409, *_WRITE_PROBLEMS),
+        responses=STATE_CHANGE_PROBLEMS,
     )
     def remove(
         request: Request, editor: Editor, slug: SlugPath, session: WriteSessionDep, if_match: IfMatch = None
-    ) -> Response:
+    ) -> None:
         service.delete(
             session=session,
             kind=kind,
@@ -173,7 +171,6 @@ def _add_type(collection: str, kind: ItemType) -> None:
             actor_key_id=editor.id,
             keep_days=_keep_days(request),
         )
-        return Response(status_code=204)
 
     remove.__doc__ = f"Delete the {noun} and its draft; sync clients get a tombstone, the audit log keeps its history."
 
@@ -181,21 +178,13 @@ def _add_type(collection: str, kind: ItemType) -> None:
         f"{item_path}/revisions",
         name=f"list_{noun}_revisions",
         summary=f"A {noun}'s revisions",
-        response_model=Page[Revision],
-        responses=problem_responses(400, 401, 403, 404, 422, 429, 503),
+        responses=ITEM_LIST_PROBLEMS,
     )
-    def revisions(
-        request: Request,
-        _: Editor,
-        slug: SlugPath,
-        session: SessionDep,
-        limit: LimitQuery = DEFAULT_LIMIT,
-        cursor: CursorQuery = None,
-    ) -> Response:
+    def revisions(_: Editor, slug: SlugPath, session: SessionDep, paging: PagingDep) -> Page[Revision]:
         rows = service.revisions(
-            session=session, kind=kind, slug=slug, before=position(cursor, row_number), limit=limit
+            session=session, kind=kind, slug=slug, before=paging.position(row_number), limit=paging.limit
         )
-        return page(request, rows, limit=limit, key=lambda row: row.revision, view=_revision)
+        return paging.page(rows, key=lambda row: row.revision, view=Revision.model_validate)
 
     revisions.__doc__ = f"Every write to the {noun}, newest first, with the document it left."
 
@@ -207,12 +196,16 @@ def _add_state_change(
         f"{item_path}/{action}",
         name=f"{action}_{noun}",
         summary=summary,
-        response_model=AdminItem,
-        responses={200: {"headers": _ETAG_HEADER}, **problem_responses(409, *_WRITE_PROBLEMS)},
+        responses={200: {"headers": _ETAG_HEADER}, **STATE_CHANGE_PROBLEMS},
     )
     def move(
-        request: Request, editor: Editor, slug: SlugPath, session: WriteSessionDep, if_match: IfMatch = None
-    ) -> Response:
+        request: Request,
+        editor: Editor,
+        slug: SlugPath,
+        session: WriteSessionDep,
+        response: Response,
+        if_match: IfMatch = None,
+    ) -> AdminItem:
         draft = change(
             session=session,
             kind=ItemType(noun),
@@ -222,7 +215,7 @@ def _add_state_change(
             actor_key_id=editor.id,
             keep_days=_keep_days(request),
         )
-        return _answer(session, draft)
+        return _answer(session, draft, response)
 
     move.__doc__ = doc
 

@@ -208,6 +208,8 @@ Status = Literal["draft", "published", "unpublished"]
 class AdminItem(BaseModel):
     """An item as editors see it: its draft document and where it stands."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     type: str = Field(description="The item's type.", examples=["treatment"])
     slug: str = Field(description="Stable public id.", examples=["heat-therapy"])
     status: Status = Field(description="`draft` (never published), `published` or `unpublished`.")
@@ -221,6 +223,8 @@ class AdminItem(BaseModel):
 class Revision(BaseModel):
     """One write to an item and the document it left."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     revision: int = Field(description="The item's revision after this write.", examples=[2])
     action: str = Field(description="create, update, publish, unpublish, delete or seed.", examples=["update"])
     actor: str = Field(description="Name of the key that wrote it.", examples=["clinic-editor"])
@@ -230,6 +234,8 @@ class Revision(BaseModel):
 
 class AuditEntry(BaseModel):
     """One write anywhere in the API."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     actor: str = Field(
         description="Name of the key that wrote it (or `seed`, `cli`, `migration …`).", examples=["clinic-editor"]

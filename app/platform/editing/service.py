@@ -12,10 +12,11 @@ from sqlmodel import Session, col, select
 
 from app.content.models import Item, ItemCode, ItemLink, ItemType
 from app.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
+from app.platform.audit import AuditEvent
 from app.platform.editing import recommendations
 from app.platform.editing.documents import LINKED_TYPES, dangling_references, item_columns
-from app.platform.editing.feed import record_change
-from app.platform.models import AuditEvent, ItemDraft
+from app.platform.editing.feed_records import record_change
+from app.platform.editing.models import ItemDraft
 
 
 def etag(draft: ItemDraft) -> str:

@@ -1,14 +1,16 @@
-"""One HTTP attempt of a webhook delivery: signed, within a total deadline, reading at most a few KiB back."""
+"""Delivering a webhook event: its signature (Standard Webhooks), the retry schedule, and one HTTP attempt,
+within a total deadline, reading at most a few KiB back."""
 
 import asyncio
+import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from app.platform.webhooks.service import signature
+from app.core.media import JSON
 from app.platform.webhooks.urls import UnsafeUrl, check_form, check_url
 
 if TYPE_CHECKING:
@@ -17,6 +19,36 @@ if TYPE_CHECKING:
 # What is read of an answer before hanging up: enough for a short "ok" (so that the connection can be
 # kept), never a body a receiver, by mistake or on purpose, makes endless.
 ANSWER_LIMIT = 4 * 1024
+FIRST_RETRY_SECONDS = 5.0
+LONGEST_RETRY_SECONDS = 3600.0
+
+
+class SigningKeys(Protocol):
+    """What signs a delivery: an endpoint's secret, and its previous one during a rotation."""
+
+    @property
+    def secret(self) -> str: ...
+    @property
+    def previous_secret(self) -> str | None: ...
+    @property
+    def previous_secret_until(self) -> datetime | None: ...
+
+
+def signature(endpoint: SigningKeys, message_id: str, at: datetime, body: str) -> str:
+    """The `webhook-signature` header: by the current secret, and by the previous one during a rotation."""
+    keys = [endpoint.secret]
+    until = endpoint.previous_secret_until
+    if endpoint.previous_secret and until is not None and until.replace(tzinfo=UTC) > at:
+        keys.append(endpoint.previous_secret)
+    from standardwebhooks.webhooks import Webhook  # loaded with the first delivery
+
+    return " ".join(Webhook(key).sign(message_id, at, body) for key in keys)
+
+
+def retry_delay(attempts: int, *, first: float = FIRST_RETRY_SECONDS) -> timedelta:
+    """Exponential back-off with jitter: about first·2ⁿ⁻¹ seconds (at most an hour), less up to a half."""
+    ceiling = min(LONGEST_RETRY_SECONDS, first * 2 ** (attempts - 1))
+    return timedelta(seconds=ceiling * random.uniform(0.5, 1.0))
 
 
 @dataclass(frozen=True)
@@ -44,7 +76,7 @@ class Outcome:
 
 class Courier:
     """A worker's HTTP client for deliveries (`egress`), made with its first one: a worker with nothing to
-    deliver never loads httpx and what it brings (about 7 MB)."""
+    deliver never loads httpx and what it brings."""
 
     def __init__(self, timeout: float, *, allow_loopback: bool) -> None:
         self.timeout = timeout
@@ -83,7 +115,7 @@ async def attempt(job: Job, *, client: "httpx.AsyncClient", deadline: float, all
             now = datetime.now(UTC)
             body = orjson.dumps(job.payload).decode()
             headers = {
-                "content-type": "application/json",
+                "content-type": JSON,
                 "webhook-id": job.message_id,
                 "webhook-timestamp": str(int(now.timestamp())),
                 "webhook-signature": signature(job, job.message_id, now, body),

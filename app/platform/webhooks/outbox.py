@@ -1,23 +1,42 @@
-"""The database side of webhook delivery: short transactions to find due endpoints, hold them, and record attempts."""
+"""The outbox: events written with each change, and the short transactions that find due endpoints, hold
+them, and record attempts."""
 
 import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from app.core.db import _WRITES
-from app.platform.webhooks.delivery import Job, Outcome
+from app.platform.webhooks.delivery import Job, Outcome, retry_delay
 from app.platform.webhooks.models import WebhookDelivery, WebhookEndpoint
-from app.platform.webhooks.service import retry_delay
 
 logger = logging.getLogger("app.webhooks")
 
 _ERROR_MAX = 500
+
+
+def enqueue(session: Session, event: str, data: dict[str, Any], *, at: datetime) -> None:
+    """Put an event in the outbox of every enabled endpoint that wants it, in the caller's transaction."""
+    endpoints = session.exec(select(WebhookEndpoint).where(col(WebhookEndpoint.disabled_at).is_(None))).all()
+    message_id = f"msg_{uuid.uuid4().hex}"
+    payload = {"type": event, "timestamp": at.isoformat().replace("+00:00", "Z"), "data": data}
+    for endpoint in endpoints:
+        if event in endpoint.events:
+            session.add(
+                WebhookDelivery(
+                    endpoint_id=endpoint.id,
+                    message_id=message_id,
+                    type=event,
+                    payload=payload,
+                    created_at=at,
+                    next_attempt_at=at,
+                )
+            )
 
 
 def lease_for(deadline: float) -> timedelta:

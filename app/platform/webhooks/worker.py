@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.config import Settings
-from app.platform.webhooks.delivery import Courier, Outcome, attempt
+from app.core.outage import Outage
+from app.platform.webhooks.delivery import FIRST_RETRY_SECONDS, Courier, Outcome, attempt
 from app.platform.webhooks.outbox import due_endpoints, hold, lease_for, record, release
-from app.platform.webhooks.service import FIRST_RETRY_SECONDS
 
 if TYPE_CHECKING:
     import httpx
@@ -138,23 +138,6 @@ async def deliver_due(
     return delivered
 
 
-class _Outage:
-    """Says once that a database outage paused delivery, and once that it resumed."""
-
-    def __init__(self) -> None:
-        self.on = False
-
-    def began(self, exc: BaseException) -> None:
-        if not self.on:
-            logger.warning("webhook delivery paused: %s", type(exc).__name__)
-        self.on = True
-
-    def ended(self) -> None:
-        if self.on:
-            logger.warning("webhook delivery resumed")
-        self.on = False
-
-
 async def run_deliveries(engine: Engine, settings: Settings) -> None:
     """A process's delivery loop: every WEBHOOK_POLL_SECONDS, a task for each due endpoint that this process
     is not already serving, so that a slow endpoint holds up no other endpoint and no later poll."""
@@ -167,12 +150,12 @@ async def run_deliveries(engine: Engine, settings: Settings) -> None:
         settings.webhook_max_failures,
     )
     serving: dict[uuid.UUID, asyncio.Task[int]] = {}
-    outage = _Outage()
+    outage = Outage(logger, began="webhook delivery paused: %s", ended="webhook delivery resumed")
 
     def finished(endpoint_id: uuid.UUID, task: "asyncio.Task[int]") -> None:
         serving.pop(endpoint_id, None)
         if not task.cancelled() and isinstance(error := task.exception(), SQLAlchemyError):
-            outage.began(error)
+            outage.failed(error)
 
     try:
         while True:
@@ -180,12 +163,12 @@ async def run_deliveries(engine: Engine, settings: Settings) -> None:
             try:
                 due = await asyncio.to_thread(due_endpoints, engine)
             except SQLAlchemyError as exc:  # a database outage: the outbox keeps the events until it is back
-                outage.began(exc)
+                outage.failed(exc)
                 continue
             except Exception as exc:
                 logger.error("webhook delivery: finding what is due failed: %s", kind(exc))
                 continue
-            outage.ended()
+            outage.answered()
             for endpoint_id in due:
                 if endpoint_id not in serving:
                     serving[endpoint_id] = task = asyncio.create_task(_guarded(work, endpoint_id))
