@@ -13,7 +13,7 @@ from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.media import LD_JSON, accepts
+from app.core.media import LD_JSON
 from app.core.representation import Headers
 
 # The fast path holds the default representations; a request for this one goes to the routes.
@@ -94,11 +94,6 @@ class Exchange:
             if scheme.lower() == b"bearer":
                 return credentials.strip()
         return None
-
-    @property
-    def negotiated(self) -> bool:
-        """The client asked for a representation other than the default one (JSON-LD)."""
-        return self.accept is not None and accepts(self.accept, NEGOTIATED)
 
     async def reply(self, status: int, headers: Headers, body: bytes) -> int:
         """Send a prepared response, with the stamps; returns its status."""

@@ -39,26 +39,36 @@ class Guard:
         self._reloading: asyncio.Future[None] | None = None
 
     def __call__(self, exchange: Exchange) -> Awaitable[int | None] | None:
-        """The pipeline's stage: admit the request (its limit's headers join the response's), or refuse it."""
+        """The pipeline's stage: admit the request (its limit's headers join the response's), or refuse it.
+
+        Most calls are admitted at once, with no waiting: one count that this process's lease can pay for
+        (an anonymous call, or a known key's without origins to check). The rest wait on `check`."""
         scope = exchange.scope
         if scope["path"] in UNLIMITED_PATHS:
             return None
         client = scope.get("client")
         ip = client[0] if client else "unknown"
-        headers = self.admit_at_once(scope, exchange.key, exchange.origin, ip)
-        if headers is None:
-            return self._admit_or_refuse(exchange, ip)
-        exchange.stamps += headers
-        return None
+        key = exchange.key
+        limits = self.limits
+        if limits is not None:
+            principal = None
+            if key is None or (principal := self.keyring.find(key.decode("latin-1"))) is not None:
+                counts, refusal = self._policy(principal, ip, exchange.origin)
+                if refusal is None and len(counts) == 1 and (headers := limits.spend(*counts[0])) is not None:
+                    if principal is not None:
+                        scope[PRINCIPAL] = principal
+                    exchange.stamps += headers
+                    return None
+        return self._admit_or_refuse(exchange, key, ip)
 
-    async def _admit_or_refuse(self, exchange: Exchange, ip: str) -> int | None:
-        headers, refusal = await self.check(exchange.scope, exchange.key, exchange.origin, ip)
+    async def _admit_or_refuse(self, exchange: Exchange, key: bytes | None, ip: str) -> int | None:
+        headers, refusal = await self.check(exchange.scope, key, exchange.origin, ip)
         exchange.stamps += headers
         return None if refusal is None else await exchange.forward(refusal)
 
     def _policy(self, principal: Principal | None, ip: str, origin: bytes | None) -> tuple[_Counts, AppError | None]:
         """What a request counts against, in order, and the refusal it gets once counted, if any: the one
-        statement of the policy, for both ways of applying it below."""
+        statement of the policy, for both ways of applying it (at once, and in `check`)."""
         if principal is None:
             return ((_ANONYMOUS, ip, self.anonymous_limit),), None
         per_key = ("key", principal.key_id, principal.rate_limit_per_minute or self.key_limit)
@@ -71,23 +81,6 @@ class Guard:
                 _ORIGIN_REFUSAL if origin else _NO_ORIGIN_REFUSAL
             )
         return (("key-client", f"{principal.id} {ip}", self.key_client_limit), per_key), None
-
-    def admit_at_once(self, scope: Scope, key: bytes | None, origin: bytes | None, ip: str) -> Headers | None:
-        """Most calls, with no waiting: one count that this process's lease can pay for (an anonymous call,
-        or a known key's without origins to check). None when `check` must decide."""
-        limits = self.limits
-        if limits is None:
-            return None
-        principal = None
-        if key is not None and (principal := self.keyring.find(key.decode("latin-1"))) is None:
-            return None
-        counts, refusal = self._policy(principal, ip, origin)
-        if refusal is not None or len(counts) != 1:
-            return None
-        headers = limits.spend(*counts[0])
-        if headers is not None and principal is not None:
-            scope[PRINCIPAL] = principal
-        return headers
 
     async def check(
         self, scope: Scope, key: bytes | None, origin: bytes | None, ip: str
