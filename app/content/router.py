@@ -19,9 +19,8 @@ from app.content.schemas import (
 )
 from app.core.cursors import CURSOR_MAX_LENGTH, CURSOR_PATTERN
 from app.core.deps import ServicesDep, public_base, settings
-from app.core.edge import NEGOTIATED
 from app.core.errors import problem_responses
-from app.core.media import HTML, accepts
+from app.core.media import HTML, LD_JSON, accepts
 from app.core.openapi_docs import INT32, cached_responses
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.core.representation import PreparedResponse, Representation, represent
@@ -118,7 +117,7 @@ def _add_collection(collection: str, noun: str, model: type[BaseModel]) -> None:
         responses={**cached_responses(), **problem_responses(404, 422, 503)},
     )
     async def get_item(request: Request, snapshot: ContentDep, slug: SlugPath) -> PreparedResponse:
-        if accepts(request.headers.get("accept"), NEGOTIATED):
+        if accepts(request.headers.get("accept"), LD_JSON):
             publisher = Publisher.of(settings(request))
             linked = linked_data_representation(
                 snapshot, collection, slug, publisher=publisher, base=public_base(request)

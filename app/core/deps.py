@@ -71,5 +71,4 @@ def require_json(request: Request) -> None:
 
 
 ServicesDep = Annotated[Services, Depends(services)]
-SettingsDep = Annotated[Settings, Depends(settings)]
 JSON_BODY = Depends(require_json)

@@ -13,11 +13,7 @@ from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.media import LD_JSON
 from app.core.representation import Headers
-
-# The fast path holds the default representations; a request for this one goes to the routes.
-NEGOTIATED = LD_JSON
 
 # The request headers the edge reads, each to the Exchange field it fills (one dict lookup a header).
 _READ = {

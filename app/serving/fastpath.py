@@ -6,9 +6,9 @@ from urllib.parse import parse_qsl
 from starlette.types import Scope
 
 from app.content.queries import COLLECTIONS, FILTERS, PARAMETERS, ListQuery
-from app.core.edge import NEGOTIATED, Exchange, Stage
+from app.core.edge import Exchange, Stage
 from app.core.errors import AppError
-from app.core.media import JSON, accepts, media_type
+from app.core.media import JSON, LD_JSON, accepts, media_type
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.core.representation import Representation
 from app.serving.snapshot import Snapshot, SnapshotStore
@@ -71,8 +71,8 @@ def prepared_gets(store: SnapshotStore) -> Stage:
     with their ETags and gzip variants; a request for another representation goes on to the routes."""
 
     def stage(exchange: Exchange) -> Awaitable[int] | None:
-        accept = exchange.accept
-        if exchange.scope["method"] != "GET" or (accept is not None and accepts(accept, NEGOTIATED)):
+        accept = exchange.accept  # JSON-LD is negotiated by the routes; the prepared bytes are the default JSON
+        if exchange.scope["method"] != "GET" or (accept is not None and accepts(accept, LD_JSON)):
             return None
         prepared = _prepared_get(store.current, exchange.scope)
         if prepared is None:
